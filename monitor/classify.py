@@ -1,0 +1,456 @@
+"""Classify stage: (title, text, lang) -> Decision (china? protest? relevant? topics) with evidence.
+
+Vocabularies are data (``monitor/lexicons/*.tsv``, format in docs/classifier.md). Each entry is
+turned into one anchored regular expression; an Aho-Corasick automaton over the entries'
+literal prefixes finds the few places worth trying, so the cost grows with the text, not
+with the vocabulary. Kazakh entries are written once in Cyrillic; their Latin-script forms
+(2017 apostrophes, 2018 acutes, 2021 diacritics, informal ASCII) are generated.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+
+__all__ = ["Decision", "Match", "TOPICS", "classify", "lexicon_version"]
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+TOPICS = (
+    "land", "industrial_projects", "xinjiang", "labour", "pollution", "loans_debt", "sinophobia",
+)
+_NEGATIVE_PREFIX = "neg_"
+_STOP = "stop"  # a false friend: suppresses every other match it overlaps
+
+# --- scoring constants (docs/classifier.md explains them) -----------------------------------
+WHERE_WEIGHT = {"title": 3.0, "lead": 2.0, "body": 1.0}
+TAIL_WEIGHT = 0.6  # body matches in the last 40% of a long text
+TAIL_FROM_CHARS = 2000
+REPEAT_CAP = 3  # a term counts at most this many times per concept
+CHINA_MIN = 3.0
+PROTEST_MIN = 3.0
+TOPIC_MIN = 2.0
+RELEVANT_MIN = 2.5
+NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
+LAND_AS_CHINA = 0.5  # land-reform terms stand in for China at this rate (2016 / 2021 rallies)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One matched term: the concept it stands for, where it was found and its weight."""
+
+    concept: str
+    term: str
+    where: str  # "title" | "lead" | "body"
+    position: int  # character offset in the title (where == "title") or in the text
+    weight: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The classifier's three decisions for one article and the evidence behind them."""
+
+    china: bool
+    protest: bool
+    relevant: bool
+    score: float
+    topics: tuple[str, ...]
+    matches: tuple[Match, ...]
+    lexicon_version: str
+
+    def as_json(self) -> dict:
+        return {
+            "china": self.china,
+            "protest": self.protest,
+            "relevant": self.relevant,
+            "score": self.score,
+            "topics": list(self.topics),
+            "matches": [
+                {"concept": m.concept, "term": m.term, "where": m.where,
+                 "position": m.position, "weight": m.weight}
+                for m in self.matches
+            ],
+            "lexicon_version": self.lexicon_version,
+        }
+
+
+# --- lexicon loading ------------------------------------------------------------------------
+
+
+class LexiconError(ValueError):
+    """A lexicon file has a line the loader cannot read; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    concepts: tuple[str, ...]
+    pattern: str
+    weight: float
+    regex: re.Pattern[str]
+
+
+@dataclass
+class _Matcher:
+    """All entries of one lexicon group (one language and script) behind one automaton."""
+
+    name: str
+    fold: bool  # Kazakh Latin: search the folded text
+    automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
+    entries: list[_Entry] = field(default_factory=list)
+    by_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, entry: _Entry, keys: Iterable[str]) -> None:
+        self.entries.append(entry)
+        for key in keys:
+            self.by_key[key].append(len(self.entries) - 1)
+
+    def build(self) -> None:
+        for key, ids in self.by_key.items():
+            self.automaton.add_word(key, (len(key), tuple(ids)))
+        if self.by_key:
+            self.automaton.make_automaton()
+
+    def find(self, prepared: str) -> list[tuple[int, int, _Entry]]:
+        if not self.by_key:
+            return []
+        found: dict[tuple[int, int], int] = {}
+        for end, (length, ids) in self.automaton.iter(prepared):
+            start = end - length + 1
+            if start and prepared[start - 1].isalnum():
+                continue
+            for i in ids:
+                if (start, i) in found:
+                    continue
+                hit = self.entries[i].regex.match(prepared, start)
+                found[(start, i)] = hit.end() if hit else -1
+        return [(s, e, self.entries[i]) for (s, i), e in found.items() if e > s]
+
+
+_LATIN_SEP = r"[\s\-‐‑–—«»\"“”„()/]{1,4}"
+_CYR_SEP = r"[\s\-‐‑–—«»\"“”„'’()/]{1,4}"
+_WORD_END = r"(?![^\W_])"
+
+
+def _read_tsv(path: Path) -> list[tuple[int, list[str]]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split(" #", 1)[0].rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        rows.append((number, [cell.strip() for cell in line.split("\t") if cell.strip()]))
+    return rows
+
+
+def _read_endings(path: Path) -> dict[str, tuple[int, list[str]]]:
+    """``lang  max_chain  ending ending ...``: the inflection a ``~`` term may take."""
+    endings = {}
+    for number, cells in _read_tsv(path):
+        if len(cells) != 3:
+            raise LexiconError(f"{path.name}:{number}: expected lang, chain length, endings")
+        endings[cells[0]] = (int(cells[1]), cells[2].split())
+    return endings
+
+
+# Kazakh Cyrillic letter -> its spellings in the folded Latin text (see language.py's fold).
+_KK_LATIN_FORMS = {
+    "а": ("a",), "ә": ("a", "a'", "ae"), "б": ("b",), "в": ("v",), "г": ("g",),
+    "ғ": ("g", "gh", "g'"), "д": ("d",), "е": ("e",), "ё": ("io", "e"), "ж": ("j", "zh"),
+    "з": ("z",), "и": ("i", "ii"), "й": ("i", "i'"), "к": ("k",), "қ": ("k",), "л": ("l",),
+    "м": ("m",), "н": ("n",), "ң": ("n", "ng", "n'"), "о": ("o",), "ө": ("o", "o'", "oe"),
+    "п": ("p",), "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u", "i'"), "ұ": ("u",),
+    "ү": ("u", "u'", "ue"), "ф": ("f",), "х": ("h", "kh"), "һ": ("h",), "ц": ("ts", "c"),
+    "ч": ("c", "ch", "c'"), "ш": ("s", "sh", "s'"), "щ": ("sc", "shch", "s"), "ъ": ("",),
+    "ы": ("i",), "і": ("i", "i'"), "ь": ("",), "э": ("e",), "ю": ("iu", "u"), "я": ("ia", "a"),
+}
+# One-to-one fold of lower-case Latin text, so positions survive; the generated patterns
+# above spell out what this fold leaves as two letters (sh, zh, n', ...).
+KK_LATIN_TEXT_FOLD = str.maketrans({
+    "á": "a", "ä": "a", "à": "a", "â": "a", "ó": "o", "ö": "o", "ô": "o", "ú": "u", "ü": "u",
+    "ū": "u", "ù": "u", "û": "u", "ý": "u", "w": "u", "ı": "i", "í": "i", "ì": "i", "î": "i",
+    "ï": "i", "y": "i", "ń": "n", "ñ": "n", "ǵ": "g", "ğ": "g", "ş": "s", "ç": "c", "q": "k",
+    "x": "h", "é": "e", "ë": "e", "’": "'", "ʼ": "'", "ʻ": "'", "‘": "'", "`": "'", "´": "'",
+})
+
+
+def _kk_latin_letters(word: str) -> list[tuple[str, ...]]:
+    return [_KK_LATIN_FORMS.get(ch, (ch,)) for ch in word]
+
+
+def _alternation(forms: tuple[str, ...]) -> str:
+    forms = tuple(sorted(set(forms), key=len, reverse=True))
+    return re.escape(forms[0]) if len(forms) == 1 else f"(?:{'|'.join(map(re.escape, forms))})"
+
+
+def _kk_latin_rx(word: str) -> str:
+    return "".join(_alternation(forms) for forms in _kk_latin_letters(word))
+
+
+def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
+    head = _kk_latin_letters(word)[:letters]
+    return {"".join(parts) for parts in itertools.product(*head) if "".join(parts)}
+
+
+def _token_rx(token: str, ending_rx: str, latin_kk: bool) -> str:
+    marker = token[-1] if token[-1] in "*~" and len(token) > 1 else ""
+    stem = token[:-1] if marker else token
+    body = _kk_latin_rx(stem) if latin_kk else re.escape(stem)
+    if marker == "*":
+        return body + (r"(?:[^\W_]|')*" if latin_kk else r"[^\W_]*")
+    if marker == "~":
+        return body + ending_rx + _WORD_END
+    return body + _WORD_END
+
+
+def _ending_rx(spec: tuple[int, list[str]] | None, latin_kk: bool) -> str:
+    if not spec:
+        return ""
+    chain, endings = spec
+    parts = sorted({_kk_latin_rx(e) if latin_kk else re.escape(e) for e in endings},
+                   key=len, reverse=True)
+    return f"(?:{'|'.join(parts)}){{0,{chain}}}"
+
+
+def _entry_regex(pattern: str, ending_rx: str, latin_kk: bool) -> re.Pattern[str]:
+    sep = _LATIN_SEP if latin_kk else _CYR_SEP
+    return re.compile(sep.join(_token_rx(t, ending_rx, latin_kk) for t in pattern.split()))
+
+
+def _stem(pattern: str) -> str:
+    first = pattern.split()[0]
+    return first[:-1] if first[-1] in "*~" and len(first) > 1 else first
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    matchers: dict[str, _Matcher]
+    version: str
+
+
+def _parse_entry(path: Path, number: int, cells: list[str]) -> tuple[tuple[str, ...], str, float]:
+    if len(cells) not in (2, 3):
+        raise LexiconError(f"{path.name}:{number}: expected concept, pattern[, weight]")
+    concepts = tuple(c.strip() for c in cells[0].split(","))
+    known = set(TOPICS) | {"china", "protest", "foreign", _STOP}
+    for concept in concepts:
+        if concept not in known and not concept.startswith(_NEGATIVE_PREFIX):
+            raise LexiconError(f"{path.name}:{number}: unknown concept {concept!r}")
+    try:
+        weight = float(cells[2]) if len(cells) == 3 else 1.0
+    except ValueError as exc:
+        raise LexiconError(f"{path.name}:{number}: weight {cells[2]!r} is not a number") from exc
+    return concepts, cells[1].lower(), weight
+
+
+def _load_group(path: Path, endings: dict, matchers: dict[str, _Matcher]) -> None:
+    lang = path.stem
+    plain = matchers.setdefault(lang, _Matcher(lang, fold=False))
+    latin = matchers.setdefault("kk-Latn", _Matcher("kk-Latn", fold=True)) if lang == "kk" else None
+    plain_end = _ending_rx(endings.get(lang), latin_kk=False)
+    latin_end = _ending_rx(endings.get(lang), latin_kk=True)
+    for number, cells in _read_tsv(path):
+        concepts, pattern, weight = _parse_entry(path, number, cells)
+        regex = _entry_regex(pattern, plain_end, latin_kk=False)
+        plain.add(_Entry(concepts, pattern, weight, regex), [_stem(pattern)])
+        if latin is not None and re.search("[а-яәғқңөұүһі]", pattern):
+            regex = _entry_regex(pattern, latin_end, latin_kk=True)
+            latin.add(_Entry(concepts, pattern, weight, regex), _kk_latin_keys(_stem(pattern)))
+
+
+@lru_cache(maxsize=4)
+def _load(directory: Path = LEXICON_DIR) -> _Lexicon:
+    files = sorted(directory.glob("*.tsv"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    endings_path = directory / "endings.tsv"
+    endings = _read_endings(endings_path) if endings_path.exists() else {}
+    matchers: dict[str, _Matcher] = {}
+    for path in files:
+        if path.name != "endings.tsv":
+            _load_group(path, endings, matchers)
+    for matcher in matchers.values():
+        matcher.build()
+    return _Lexicon(matchers, digest.hexdigest()[:12])
+
+
+def lexicon_version() -> str:
+    """Short hash of the lexicon files; stored with every decision."""
+    return _load().version
+
+
+# --- matching -------------------------------------------------------------------------------
+
+_GROUPS_FOR_LANG = {
+    "ru": ("ru", "common"),
+    "kk": ("kk", "kk-Latn", "common"),
+    "en": ("en", "common"),
+}
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)]*\s+|\n\s*")
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(ch.lower()[:1] for ch in text)
+
+
+def _lead_end(text: str) -> int:
+    cut = text.find("\n", 150)
+    return cut if 0 < cut <= 600 else min(len(text), 400)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    match: Match
+    concepts: tuple[str, ...]
+    field: str  # "title" or "text"
+    sentence: int
+    end: int
+
+
+def _scan(field_name: str, text: str, groups: Iterable[_Matcher]) -> list[_Hit]:
+    if not text:
+        return []
+    low = _lower(text)
+    spans: list[tuple[int, int, _Entry]] = []
+    for matcher in groups:
+        spans.extend(matcher.find(low.translate(KK_LATIN_TEXT_FOLD) if matcher.fold else low))
+    spans = _resolve_overlaps(spans)
+    boundaries = [m.end() for m in _SENTENCE_END.finditer(text)]
+    lead_end = _lead_end(text) if field_name == "text" else 0
+    tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
+    hits = []
+    for start, end, entry in spans:
+        where = "title" if field_name == "title" else ("lead" if start < lead_end else "body")
+        factor = WHERE_WEIGHT[where] * (TAIL_WEIGHT if where == "body" and start >= tail_from
+                                        else 1.0)
+        sentence = bisect.bisect_right(boundaries, start)
+        for concept in entry.concepts:
+            match = Match(concept, text[start:end], where, start, round(entry.weight * factor, 3))
+            hits.append(_Hit(match, entry.concepts, field_name, sentence, end))
+    return hits
+
+
+def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
+    """Longest match wins where matches overlap; a stop entry silences what it overlaps."""
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    stops = [(s, e) for s, e, entry in spans if _STOP in entry.concepts]
+    kept: list[tuple[int, int, _Entry]] = []
+    for start, end, entry in spans:
+        if _STOP in entry.concepts:
+            continue
+        if any(s < end and start < e for s, e in stops):
+            continue
+        if kept and start < kept[-1][1]:
+            if kept[-1][2].concepts == entry.concepts or end <= kept[-1][1]:
+                continue
+        kept.append((start, end, entry))
+    return kept
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def _strength(hits: list[_Hit], concept: str) -> float:
+    seen: dict[str, int] = defaultdict(int)
+    total = 0.0
+    for hit in hits:
+        if hit.match.concept != concept:
+            continue
+        key = hit.match.term.lower()
+        seen[key] += 1
+        if seen[key] <= REPEAT_CAP:
+            total += hit.match.weight
+    return total
+
+
+def _near(a: _Hit, b: _Hit) -> bool:
+    if a.field != b.field:
+        return False
+    if a.field == "title" or a.sentence == b.sentence:
+        return True
+    return abs(a.match.position - b.match.position) <= NEAR_CHARS
+
+
+def _cooccurrence(china_side: list[_Hit], protest_side: list[_Hit]) -> float:
+    """Weighted count of (China term, protest term) pairs in one sentence or window."""
+    best: dict[tuple[str, int], float] = {}
+    for p in protest_side:
+        for c in china_side:
+            if c.match.position != p.match.position and _near(c, p):
+                key = (p.field, p.sentence)
+                value = min(c.match.weight, p.match.weight) * 1.5
+                best[key] = max(best.get(key, 0.0), value)
+    return sum(sorted(best.values(), reverse=True)[:6])
+
+
+@dataclass(frozen=True)
+class _Scores:
+    china: float
+    protest: float
+    cooc: float
+    negative: float
+    topics: dict[str, float]
+
+
+def _score(hits: list[_Hit]) -> _Scores:
+    topics = {t: _strength(hits, t) for t in TOPICS}
+    china = _strength(hits, "china")
+    china_side = [h for h in hits if h.match.concept == "china"]
+    land = topics["land"]
+    if land >= TOPIC_MIN:
+        foreign = [h for h in hits if h.match.concept == "foreign"]
+        china += _strength(hits, "foreign")
+        land_hits = [h for h in hits if h.match.concept == "land"]
+        china += LAND_AS_CHINA * land
+        china_side += foreign + [_scaled(h, LAND_AS_CHINA) for h in land_hits]
+    protest_side = [h for h in hits if h.match.concept == "protest"]
+    negative = sum(_strength(hits, c) for c in {h.match.concept for h in hits}
+                   if c.startswith(_NEGATIVE_PREFIX))
+    return _Scores(china, _strength(hits, "protest"), _cooccurrence(china_side, protest_side),
+                   negative, topics)
+
+
+def _scaled(hit: _Hit, factor: float) -> _Hit:
+    m = hit.match
+    scaled = Match(m.concept, m.term, m.where, m.position, round(m.weight * factor, 3))
+    return _Hit(scaled, hit.concepts, hit.field, hit.sentence, hit.end)
+
+
+def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
+    china = scores.china >= CHINA_MIN
+    protest = scores.protest >= PROTEST_MIN
+    score = scores.cooc + 0.25 * min(scores.china, scores.protest) - 0.5 * scores.negative
+    score = round(max(score, 0.0), 3)
+    relevant = china and protest and scores.cooc > 0 and score >= RELEVANT_MIN
+    return china, protest, relevant, score
+
+
+def _groups(lexicon: _Lexicon, lang: str) -> list[_Matcher]:
+    code = lang.split("-")[0].split("_")[0].lower() if isinstance(lang, str) else ""
+    names = _GROUPS_FOR_LANG.get(code, tuple(lexicon.matchers))
+    return [lexicon.matchers[n] for n in names if n in lexicon.matchers]
+
+
+def classify(title: str, text: str, lang: str) -> Decision:
+    """Decide whether an article is about a China-related protest; never raises on str input."""
+    lexicon = _load()
+    title = title if isinstance(title, str) else ""
+    text = text if isinstance(text, str) else ""
+    groups = _groups(lexicon, lang)
+    hits = _scan("title", title, groups) + _scan("text", text, groups)
+    scores = _score(hits)
+    china, protest, relevant, score = _decide(scores)
+    topics = tuple(
+        t for t, s in sorted(scores.topics.items(), key=lambda kv: -kv[1])
+        if s >= TOPIC_MIN and (china or relevant)
+    )
+    matches = tuple(h.match for h in hits)
+    return Decision(china, protest, relevant, score, topics, matches, lexicon.version)

@@ -1,0 +1,434 @@
+"""Language stage: article text (+ title, declared-language hints) -> LanguageResult (ISO 639-1).
+
+Kazakh is the language the general detectors know least (langdetect not at all, none of them
+in Latin script), so the order is: script by letter counts, then letter and function-word
+rules for the languages that rules separate well (Kazakh in every script, Kyrgyz, Tajik,
+Ukrainian, ...), then pycld2 / py3langid restricted to what the rules left open. Declared
+languages (html ``lang``, ``og:locale``, the outlet's language) only break ties.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycld2
+
+__all__ = ["LanguageResult", "detect_language", "normalize_hint", "kazakh_latin_fold"]
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    """The detected language: ISO 639-1 (``und`` if unknown), script and why."""
+
+    lang: str
+    script: str  # "Cyrl" | "Latn" | "Arab" | "other"
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    lang: str
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+# Sampling keeps the cost flat for long articles: the opening is the most reliable part
+# (boilerplate tends to sit at the end) and one window from the middle guards against an
+# English quote or a Russian place list at the start.
+_HEAD_CHARS = 900
+_MID_CHARS = 400
+_MODEL_CHARS = 160  # py3langid walks bytes in Python: keep its input short
+_MIN_LETTERS = 4
+
+_CYR = re.compile("[\u0400-\u052f]")
+_LAT = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+_ARAB = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʼʻ‘`][^\W\d_]+)*")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+# --- hints -------------------------------------------------------------------------------
+
+_HINT_ALIASES = {
+    "kz": "kk", "kaz": "kk", "qaz": "kk", "kazakh": "kk", "қаз": "kk", "каз": "kk",
+    "rus": "ru", "russian": "ru", "рус": "ru", "eng": "en", "english": "en",
+    "kir": "ky", "kgz": "ky", "ukr": "uk", "ua": "uk", "bul": "bg", "mon": "mn",
+    "tgk": "tg", "bel": "be", "srp": "sr", "uzb": "uz", "tur": "tr", "chi": "zh", "zho": "zh",
+}
+
+
+def normalize_hint(hint: str) -> str:
+    """``'ru-RU'`` -> ``'ru'``, ``'kk_KZ'`` / ``'kz'`` -> ``'kk'``; ``''`` if unusable."""
+    if not isinstance(hint, str):
+        return ""
+    head = re.split(r"[-_.@ ]", hint.strip().lower(), maxsplit=1)[0]
+    head = _HINT_ALIASES.get(head, head)
+    return head if re.fullmatch("[a-z]{2}", head) else ""
+
+
+# --- Kazakh in Latin script -----------------------------------------------------------------
+
+# Every official Latin alphabet since 2017 (apostrophes, acutes, 2021 diacritics) and the
+# informal ASCII spellings fold to one skeleton, so one word list covers them all.
+_APOSTROPHES = "'’ʼʻ‘`´"
+_FOLD_APOS = re.compile("([aouscgniy])[" + _APOSTROPHES + "]")
+_FOLD_TABLE = str.maketrans({
+    "á": "a", "ä": "a", "à": "a", "â": "a", "ó": "o", "ö": "o", "ô": "o",
+    "ú": "u", "ü": "u", "ū": "u", "ù": "u", "û": "u", "ý": "u", "w": "u",
+    "ı": "i", "í": "i", "ì": "i", "î": "i", "ï": "i", "y": "i",
+    "ń": "n", "ñ": "n", "ǵ": "g", "ğ": "g", "ş": "s", "ç": "c", "q": "k", "x": "h",
+    "é": "e", "ë": "e", "\u0307": None,
+})
+_FOLD_DIGRAPHS = (("sh", "s"), ("ch", "c"), ("zh", "j"), ("gh", "g"), ("kh", "h"))
+_APOS_TO_BASE = {"y": "u"}  # 2017: y' is у; other letters just lose the apostrophe
+
+
+def kazakh_latin_fold(word: str) -> str:
+    """Fold a lower-case Kazakh Latin word (any 2017-2021 or informal spelling) to a skeleton."""
+    word = _FOLD_APOS.sub(lambda m: _APOS_TO_BASE.get(m.group(1), m.group(1)), word)
+    word = word.translate(_FOLD_TABLE)
+    for old, new in _FOLD_DIGRAPHS:
+        if old in word:
+            word = word.replace(old, new)
+    return word
+
+
+# Cyrillic -> 2018 Latin; folding the result gives the same skeleton as any Latin spelling.
+CYRILLIC_TO_LATIN_2018 = {
+    "а": "a", "ә": "á", "б": "b", "в": "v", "г": "g", "ғ": "ǵ", "д": "d", "е": "e",
+    "ё": "ıo", "ж": "j", "з": "z", "и": "ı", "й": "ı", "к": "k", "қ": "q", "л": "l",
+    "м": "m", "н": "n", "ң": "ń", "о": "o", "ө": "ó", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "ý", "ұ": "u", "ү": "ú", "ф": "f", "х": "h", "һ": "h", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "і": "i", "ь": "", "э": "e",
+    "ю": "ıý", "я": "ıa",
+}
+
+
+def cyrillic_to_latin(word: str) -> str:
+    """Transliterate lower-case Kazakh Cyrillic to the 2018 Latin alphabet."""
+    return "".join(CYRILLIC_TO_LATIN_2018.get(ch, ch) for ch in word)
+
+
+_KK_COMMON_CYR = (
+    "және мен бен пен бұл осы сол үшін деп туралы бойынша кейін дейін арқылы болып болды "
+    "болады еді қазақстан қазақстанның қазақ жылы жыл тағы емес жоқ бар сондай қала қаласы "
+    "халық адам олар оның қазір барлық деді айтты жаңа жерде жер ел елі елдің алайда бірақ "
+    "биыл өз өзі тұрғындары тұрғын қатысты мәселе мәлімдеді хабарлады берді жатыр керек "
+    "екен екенін бірі екі үш бір мың өтті шықты алды кезде дегенмен сонымен қатар арасында "
+    "қытай қытайдың қытайға қытаймен қытайлық шетелдік азаматтары ретінде жөнінде мұнда"
+)
+_KK_LATIN_WORDS = frozenset(
+    kazakh_latin_fold(cyrillic_to_latin(w)) for w in _KK_COMMON_CYR.split()
+) - {"men", "bar", "el", "bir", "is"}  # too common in English / Turkish to count alone
+_KK_LATIN_WEAK = frozenset({"men", "bar", "el", "bir"})
+_KK_LATIN_CHARS = "ǵńúóáýäūñ"  # letters no neighbouring Latin alphabet uses together
+_KK_APOS_PAIRS = re.compile("[aiunscgo][" + _APOSTROPHES + "]")
+
+_LATIN_FUNCTION_WORDS = {
+    "en": frozenset(
+        "the of and to in is for on that with by was were are from as at said it "
+        "has have this be an which will not its their".split()
+    ),
+    "tr": frozenset(
+        "ve bir bu için ile olarak olan de da çok daha gibi kadar ise ancak sonra "
+        "yıl yılında türkiye".split()
+    ),
+    "uz": frozenset(
+        "va bilan uchun bu ham edi yil yili o'z bo'yicha qilish hamda esa bo'lgan "
+        "o'zbekiston xitoy".split()
+    ),
+    "az": frozenset("və bir bu üçün ilə olan da də çox daha kimi il ildə".split()),
+}
+
+
+# --- Cyrillic -------------------------------------------------------------------------------
+
+_KK_STRONG = "әғқұһ"
+_KK_SHARED = "ңөү"
+_KK_ALL = _KK_STRONG + _KK_SHARED + "і"
+_CYR_FUNCTION_WORDS = {
+    "ru": frozenset(
+        "в и на не что с по к из за от для о у это как а но при его он она они был была "
+        "были было также которые который года году после уже более чем".split()
+    ),
+    "kk": frozenset(
+        "және мен бен пен бұл осы үшін деп туралы бойынша кейін дейін арқылы болып болды "
+        "болады еді жылы тағы емес жоқ бар сондай олар оның қазір алайда бірақ".split()
+    ),
+    "ky": frozenset(
+        "жана менен үчүн бул деп боюнча кийин чейин аркылуу болуп болду болот эле жылы "
+        "дагы эмес жок бар ошондой алар анын азыр бирок".split()
+    ),
+    "bg": frozenset("на и в за да се от с че не са по е като това които който към".split()),
+    "mn": frozenset("болон нь юм байна байсан энэ тэр гэж гэсэн бол ба оны".split()),
+}
+_CYRILLIC_MODEL_LANGS = ("ru", "kk", "ky", "uk", "bg", "mn", "be", "sr", "mk", "tg", "tt", "ba")
+
+
+def _letters(text: str, chars: str) -> int:
+    return sum(text.count(ch) for ch in chars)
+
+
+def _function_word_hits(words: Sequence[str], lang_sets: dict[str, frozenset[str]]) -> dict:
+    hits = dict.fromkeys(lang_sets, 0)
+    for word in words:
+        for lang, vocab in lang_sets.items():
+            if word in vocab:
+                hits[lang] += 1
+    return hits
+
+
+def _cyrillic(low: str, n_cyr: int) -> _Verdict:
+    """Letter rules first; the statistical models only for what letters leave open."""
+    if _letters(low, "ѓќѕ"):
+        return _Verdict("mk", 0.95, ("letters ѓ ќ ѕ",))
+    if _letters(low, "ђћ") or (_letters(low, "јљњџ") and not _letters(low, "ыэщ")):
+        return _model_choice(low, ("sr", "mk"), "letters ђ ћ ј љ њ џ")
+    if _letters(low, "ӣӯҷ") * 300 >= n_cyr:
+        return _Verdict("tg", 0.95, ("letters ӣ ӯ ҷ",))
+    if _letters(low, "ҡҙҫ") * 200 >= n_cyr:
+        return _Verdict("ba", 0.9, ("letters ҡ ҙ ҫ",))
+    if low.count("җ") * 200 >= n_cyr and not _letters(low, "құі"):
+        return _Verdict("tt", 0.9, ("letter җ without қ ұ і",))
+    if low.count("ў") * 200 >= n_cyr:
+        return _with_u_short(low)
+    if _letters(low, "їєґ") * 200 >= n_cyr:
+        return _Verdict("uk", 0.97, ("letters ї є ґ",))
+    return _turkic_or_slavic(low, n_cyr)
+
+
+def _with_u_short(low: str) -> _Verdict:
+    if "і" in low and not _letters(low, "қғҳ"):
+        return _Verdict("be", 0.95, ("letters ў і",))
+    if _letters(low, "қғҳ") and "ы" not in low:
+        return _Verdict("uz", 0.93, ("letters ў with қ ғ ҳ, no ы",))
+    return _model_choice(low, ("be", "uz", "ru"), "letter ў")
+
+
+def _turkic_or_slavic(low: str, n_cyr: int) -> _Verdict:
+    words = _WORD.findall(low)
+    hits = _function_word_hits(words, _CYR_FUNCTION_WORDS)
+    strong = _letters(low, _KK_STRONG)
+    kk_share = _letters(low, _KK_ALL) / n_cyr
+    shared = _letters(low, _KK_SHARED)
+    evidence = f"kk letters {kk_share:.1%}, function words {_fmt_hits(hits)}"
+    if strong and (kk_share >= 0.03 or hits["kk"] > hits["ru"]):
+        conf = 0.99 if kk_share >= 0.05 and n_cyr >= 150 else 0.9
+        return _Verdict("kk", conf, (evidence,))
+    if "і" in low and shared and kk_share >= 0.03 and not hits["ru"] > hits["kk"]:
+        return _Verdict("kk", 0.9, ("і with ң ө ү; " + evidence,))
+    if shared and not strong and "і" not in low:
+        # Kyrgyz has ң; Mongolian has ө ү but no ң.
+        if shared * 100 >= n_cyr or hits["ky"] or hits["mn"]:
+            return _model_choice(low, ("ky", "mn", "kk"), "ң ө ү without ә ғ қ ұ һ і; " + evidence)
+    if "і" in low and not strong and not shared and not _letters(low, "ыэё"):
+        return _model_choice(low, ("uk", "be", "bg", "ru"), "і without Kazakh letters")
+    return _russian_or_neighbour(low, n_cyr, hits, evidence)
+
+
+def _russian_or_neighbour(low: str, n_cyr: int, hits: dict, evidence: str) -> _Verdict:
+    has_ru_letters = _letters(low, "ыэё")
+    if has_ru_letters and hits["ru"] >= hits["bg"] and n_cyr >= 150:
+        return _Verdict("ru", 0.98, ("letters ы э ё; " + evidence,))
+    if not has_ru_letters and low.count("ъ") * 150 >= n_cyr and n_cyr >= 150:
+        return _Verdict("bg", 0.93, ("ъ as a vowel, no ы э ё",))
+    candidates = ("ru", "bg", "kk", "ky", "mn", "uk", "sr", "mk")
+    verdict = _model_choice(low, candidates, evidence)
+    if verdict.lang == "bg" and has_ru_letters:
+        return _Verdict("ru", 0.8, verdict.evidence + ("ы э ё overrule bg",))
+    if verdict.lang == "kk" and not _letters(low, _KK_ALL) and hits["ru"] > hits["kk"]:
+        return _Verdict("ru", 0.6, verdict.evidence + ("Russian function words overrule kk",))
+    return verdict
+
+
+def _fmt_hits(hits: dict) -> str:
+    return " ".join(f"{lang}={n}" for lang, n in hits.items() if n) or "none"
+
+
+# --- statistical models ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _py3langid():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _model_choice(low: str, candidates: Sequence[str], why: str) -> _Verdict:
+    """py3langid's best among ``candidates`` (renormalised), on a short window."""
+    window = low[:_MODEL_CHARS]
+    ranked = [(lang, p) for lang, p in _py3langid().rank(window) if lang in candidates]
+    total = sum(p for _, p in ranked) or 1.0
+    lang, p = ranked[0] if ranked else (candidates[0], 0.0)
+    conf = round(min(0.95, p / total), 3)
+    return _Verdict(lang, conf, (why, f"py3langid among {'/'.join(candidates)}: {lang} {conf}"))
+
+
+def _cld2(text: str) -> tuple[str, int, bool]:
+    """pycld2's top language, its percent and reliability; ('', 0, False) if it cannot say."""
+    try:
+        reliable, _, details = pycld2.detect(text, bestEffort=True)
+    except pycld2.error:
+        return "", 0, False
+    code, percent = details[0][1], details[0][2]
+    if code in ("un", "xxx"):
+        return "", 0, False
+    return code.split("-")[0], percent, bool(reliable)
+
+
+# --- Latin ----------------------------------------------------------------------------------
+
+
+def _latin(low: str, n_lat: int) -> _Verdict:
+    words = _WORD.findall(low)
+    folded = [kazakh_latin_fold(w) for w in words]
+    kk_words = sum(1 for w in folded if w in _KK_LATIN_WORDS)
+    kk_weak = sum(1 for w in words if w in _KK_LATIN_WEAK)
+    kk_chars = _letters(low, _KK_LATIN_CHARS)
+    apos = len(_KK_APOS_PAIRS.findall(low))
+    q_share = low.count("q") / n_lat
+    hits = _function_word_hits(words, _LATIN_FUNCTION_WORDS)
+    rival = max(hits.values())
+    kk_score = 2 * kk_words + 0.5 * kk_weak + min(kk_chars, 6) + (3 if q_share > 0.012 else 0)
+    kk_score += min(apos, 4) * 0.5 if hits["uz"] == 0 else 0
+    evidence = (
+        f"kk-Latin words {kk_words}, kk letters {kk_chars}, q {q_share:.1%}, "
+        f"function words {_fmt_hits(hits)}"
+    )
+    if kk_score >= 4 and kk_score > 2 * rival:
+        conf = 0.97 if kk_words >= 3 else 0.85
+        return _Verdict("kk", conf, (evidence,))
+    verdict = _latin_models(low, evidence)
+    if hits.get(verdict.lang, 0) >= 2 and verdict.confidence < 0.85:
+        verdict = _Verdict(verdict.lang, 0.85, verdict.evidence + ("function words agree",))
+    if verdict.lang in _TURKIC_LATIN and kk_score >= 2 and kk_score >= rival:
+        return _Verdict("kk", 0.7, verdict.evidence + ("Kazakh Latin cues overrule",))
+    return verdict
+
+
+_TURKIC_LATIN = frozenset({"tk", "crh", "tt", "uz", "az", "kk", "ky", "ba", "ug", "tr"})
+
+
+def _latin_models(low: str, evidence: str) -> _Verdict:
+    code, percent, reliable = _cld2(low)
+    if reliable and percent >= 70 and len(low) >= 120:
+        return _Verdict(code, 0.9, (evidence, f"pycld2 {code} {percent}%"))
+    ranked = _py3langid().rank(low[:_MODEL_CHARS])
+    lang, p = ranked[0]
+    return _Verdict(lang, round(min(p, 0.95), 3), (evidence, f"py3langid {lang} {p:.2f}"))
+
+
+# --- Arabic script --------------------------------------------------------------------------
+
+_KK_ARAB = "\u0674\u0675\u0676\u0677\u0678"  # high hamza and the letters that carry it
+_UG_ARAB = "\u0626\u06d0\u06c8"  # ئ ې ۈ
+_TURKIC_ARAB = "\u06ad\u06c7\u06cb\u06d5"  # ڭ ۇ ۋ ە: Kazakh and Uyghur, not Arabic or Persian
+
+
+def _arabic(low: str, n_arab: int) -> _Verdict:
+    kk = _letters(low, _KK_ARAB)
+    ug = _letters(low, _UG_ARAB)
+    turkic = _letters(low, _TURKIC_ARAB)
+    evidence = f"Kazakh marks {kk}, Uyghur marks {ug}, Turkic letters {turkic}"
+    if kk and kk >= ug:
+        conf = 0.97 if kk * 60 >= n_arab else 0.8
+        return _Verdict("kk", conf, (evidence,))
+    if ug > kk:
+        return _Verdict("ug", 0.9, (evidence,))
+    if turkic * 40 >= n_arab:
+        return _Verdict("kk", 0.6, (evidence, "Turkic letters without Uyghur marks"))
+    return _model_choice(low, ("ar", "fa", "ur", "ps", "ug", "ku", "sdh"), evidence)
+
+
+# --- other scripts --------------------------------------------------------------------------
+
+
+def _other(low: str) -> _Verdict:
+    code, percent, reliable = _cld2(low)
+    if code:
+        return _Verdict(code, 0.9 if reliable else 0.5, (f"pycld2 {code} {percent}%",))
+    lang, p = _py3langid().rank(low[:_MODEL_CHARS])[0]
+    return _Verdict(lang, round(min(p, 0.9), 3), (f"py3langid {lang} {p:.2f}",))
+
+
+# --- the stage ------------------------------------------------------------------------------
+
+
+def _sample(title: str, text: str) -> str:
+    body = text if len(text) <= _HEAD_CHARS + _MID_CHARS else (
+        text[:_HEAD_CHARS] + " " + text[len(text) // 2 : len(text) // 2 + _MID_CHARS]
+    )
+    sample = f"{title}\n{body}" if title else body
+    sample = unicodedata.normalize("NFC", _CONTROL.sub(" ", sample))
+    low = sample.lower()
+    return low if len(low) == len(sample) else "".join(ch.lower()[:1] for ch in sample)
+
+
+def _script(low: str) -> tuple[str, int]:
+    counts = {
+        "Cyrl": len(_CYR.findall(low)),
+        "Latn": len(_LAT.findall(low)),
+        "Arab": len(_ARAB.findall(low)),
+    }
+    script = max(counts, key=counts.__getitem__)
+    other = len(_LETTER.findall(low)) - sum(counts.values())
+    if other > counts[script]:
+        return "other", other
+    return script, counts[script]
+
+
+_PLAUSIBLE = {
+    "Cyrl": frozenset({"ru", "kk", "ky", "uk", "bg", "mn", "be", "sr", "mk", "tg", "tt", "ba", "uz"}),
+    "Latn": None,
+    "Arab": frozenset({"kk", "ug", "ar", "fa", "ur", "ps"}),
+    "other": None,
+}
+
+
+def _apply_hints(verdict: _Verdict, script: str, hints: Sequence[str]) -> _Verdict:
+    declared = [h for h in (normalize_hint(h) for h in hints) if h]
+    if not declared:
+        return verdict
+    plausible = _PLAUSIBLE[script]
+    if verdict.lang in declared:
+        conf = round(min(1.0, verdict.confidence + 0.05), 3)
+        return _Verdict(verdict.lang, conf, verdict.evidence + (f"hint {verdict.lang} agrees",))
+    usable = [h for h in declared if plausible is None or h in plausible]
+    if usable and verdict.confidence < 0.7:
+        note = f"detector unsure ({verdict.lang} {verdict.confidence}); hint {usable[0]} used"
+        return _Verdict(usable[0], 0.6, verdict.evidence + (note,))
+    return _Verdict(verdict.lang, verdict.confidence,
+                    verdict.evidence + (f"hint {'/'.join(declared)} ignored",))
+
+
+_DISPATCH = {"Cyrl": _cyrillic, "Latn": _latin, "Arab": _arabic}
+
+
+def detect_language(text: str, *, title: str = "", hints: Sequence[str] = ()) -> LanguageResult:
+    """Detect the language of an article (title and text together); never raises on a str."""
+    text = text if isinstance(text, str) else ""
+    title = title if isinstance(title, str) else ""
+    low = _sample(title, text)
+    script, n = _script(low)
+    if n < _MIN_LETTERS:
+        script = "other" if n == 0 else script
+        verdict = _Verdict("und", 0.0, (f"too few letters ({n})",))
+    elif script == "other":
+        verdict = _other(low)
+    else:
+        verdict = _DISPATCH[script](low, n)
+    if n and n < 12 and verdict.lang != "und":
+        verdict = _Verdict(verdict.lang, round(verdict.confidence * 0.6, 3), verdict.evidence
+                           + (f"only {n} letters",))
+    if isinstance(hints, str):
+        hints = (hints,)
+    verdict = _apply_hints(verdict, script, tuple(hints) if hints else ())
+    return LanguageResult(verdict.lang, script, verdict.confidence,
+                          (f"script {script} ({n} letters)",) + verdict.evidence)
