@@ -307,35 +307,50 @@ def _lead_end(text: str) -> int:
 
 
 @dataclass(frozen=True)
-class _Hit:
-    match: Match
-    concepts: tuple[str, ...]
-    field: str  # "title" or "text"
-    sentence: int
-    end: int
+class _Field:
+    """One scanned field (title or text) and its matches, in text order."""
+
+    name: str  # "title" or "text"
+    text: str
+    matches: list[Match]
+    _ends: list[int] | None = None
+
+    def sentence_ends(self) -> list[int]:
+        # Computed only for fields where a China term and a protest term are close.
+        if self._ends is None:
+            object.__setattr__(self, "_ends", [m.end() for m in _SENTENCE_END.finditer(self.text)])
+        return self._ends  # type: ignore[return-value]
+
+    def sentence_of(self, position: int) -> int:
+        return bisect.bisect_right(self.sentence_ends(), position)
 
 
-def _scan(field_name: str, text: str, groups: Iterable[_Matcher]) -> list[_Hit]:
+_LATIN_LETTERS = re.compile("[a-z]")
+
+
+def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     if not text:
-        return []
+        return _Field(name, text, [])
     low = _lower(text)
+    latin = len(_LATIN_LETTERS.findall(low, 0, 600)) * 5 >= min(len(low), 600)
     spans: list[tuple[int, int, _Entry]] = []
     for matcher in groups:
-        spans.extend(matcher.find(low.translate(KK_LATIN_TEXT_FOLD) if matcher.fold else low))
-    spans = _resolve_overlaps(spans)
-    boundaries = [m.end() for m in _SENTENCE_END.finditer(text)]
-    lead_end = _lead_end(text) if field_name == "text" else 0
+        if matcher.fold:
+            if latin:
+                spans.extend(matcher.find(low.translate(KK_LATIN_TEXT_FOLD)))
+        else:
+            spans.extend(matcher.find(low))
+    lead_end = _lead_end(text) if name == "text" else 0
     tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
-    hits = []
-    for start, end, entry in spans:
-        where = "title" if field_name == "title" else ("lead" if start < lead_end else "body")
-        factor = WHERE_WEIGHT[where] * (TAIL_WEIGHT if where == "body" and start >= tail_from
-                                        else 1.0)
-        sentence = bisect.bisect_right(boundaries, start)
-        for concept in entry.concepts:
-            match = Match(concept, text[start:end], where, start, round(entry.weight * factor, 3))
-            hits.append(_Hit(match, entry.concepts, field_name, sentence, end))
-    return hits
+    matches = []
+    for start, end, entry in _resolve_overlaps(spans):
+        where = "title" if name == "title" else ("lead" if start < lead_end else "body")
+        factor = WHERE_WEIGHT[where]
+        if where == "body" and start >= tail_from:
+            factor *= TAIL_WEIGHT
+        weight = round(entry.weight * factor, 3)
+        matches.extend(Match(c, text[start:end], where, start, weight) for c in entry.concepts)
+    return _Field(name, text, matches)
 
 
 def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
@@ -346,7 +361,7 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
     for start, end, entry in spans:
         if _STOP in entry.concepts:
             continue
-        if any(s < end and start < e for s, e in stops):
+        if stops and any(s < end and start < e for s, e in stops):
             continue
         if kept and start < kept[-1][1]:
             if kept[-1][2].concepts == entry.concepts or end <= kept[-1][1]:
@@ -358,36 +373,46 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
 # --- scoring --------------------------------------------------------------------------------
 
 
-def _strength(hits: list[_Hit], concept: str) -> float:
-    seen: dict[str, int] = defaultdict(int)
-    total = 0.0
-    for hit in hits:
-        if hit.match.concept != concept:
-            continue
-        key = hit.match.term.lower()
+def _strengths(matches: Iterable[Match]) -> dict[str, float]:
+    """Sum of weights per concept; one term counts at most REPEAT_CAP times per concept."""
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    total: dict[str, float] = defaultdict(float)
+    for m in matches:
+        key = (m.concept, m.term.lower())
         seen[key] += 1
         if seen[key] <= REPEAT_CAP:
-            total += hit.match.weight
+            total[m.concept] += m.weight
     return total
 
 
-def _near(a: _Hit, b: _Hit) -> bool:
-    if a.field != b.field:
-        return False
-    if a.field == "title" or a.sentence == b.sentence:
-        return True
-    return abs(a.match.position - b.match.position) <= NEAR_CHARS
+def _china_side(f: _Field, land_counts: bool) -> list[tuple[int, float]]:
+    side = [(m.position, m.weight) for m in f.matches if m.concept == "china"]
+    if land_counts:
+        side += [(m.position, m.weight) for m in f.matches if m.concept == "foreign"]
+        side += [(m.position, m.weight * LAND_AS_CHINA) for m in f.matches if m.concept == "land"]
+    side.sort()
+    return side
 
 
-def _cooccurrence(china_side: list[_Hit], protest_side: list[_Hit]) -> float:
-    """Weighted count of (China term, protest term) pairs in one sentence or window."""
-    best: dict[tuple[str, int], float] = {}
-    for p in protest_side:
-        for c in china_side:
-            if c.match.position != p.match.position and _near(c, p):
-                key = (p.field, p.sentence)
-                value = min(c.match.weight, p.match.weight) * 1.5
-                best[key] = max(best.get(key, 0.0), value)
+def _cooccurrence(f: _Field, land_counts: bool) -> float:
+    """Weighted count of sentences (or windows) where a China term meets a protest term."""
+    china = _china_side(f, land_counts)
+    protest = [(m.position, m.weight) for m in f.matches if m.concept == "protest"]
+    if not china or not protest:
+        return 0.0
+    if f.name == "title":
+        return 1.5 * min(max(w for _, w in china), max(w for _, w in protest))
+    positions = [p for p, _ in china]
+    best: dict[int, float] = {}
+    for pos, weight in protest:
+        lo = bisect.bisect_left(positions, pos - 4 * NEAR_CHARS)
+        hi = bisect.bisect_right(positions, pos + 4 * NEAR_CHARS)
+        for cpos, cweight in china[lo:hi]:
+            if cpos == pos:
+                continue
+            sentence = f.sentence_of(pos)
+            if abs(cpos - pos) <= NEAR_CHARS or f.sentence_of(cpos) == sentence:
+                best[sentence] = max(best.get(sentence, 0.0), 1.5 * min(cweight, weight))
     return sum(sorted(best.values(), reverse=True)[:6])
 
 
@@ -400,28 +425,16 @@ class _Scores:
     topics: dict[str, float]
 
 
-def _score(hits: list[_Hit]) -> _Scores:
-    topics = {t: _strength(hits, t) for t in TOPICS}
-    china = _strength(hits, "china")
-    china_side = [h for h in hits if h.match.concept == "china"]
-    land = topics["land"]
-    if land >= TOPIC_MIN:
-        foreign = [h for h in hits if h.match.concept == "foreign"]
-        china += _strength(hits, "foreign")
-        land_hits = [h for h in hits if h.match.concept == "land"]
-        china += LAND_AS_CHINA * land
-        china_side += foreign + [_scaled(h, LAND_AS_CHINA) for h in land_hits]
-    protest_side = [h for h in hits if h.match.concept == "protest"]
-    negative = sum(_strength(hits, c) for c in {h.match.concept for h in hits}
-                   if c.startswith(_NEGATIVE_PREFIX))
-    return _Scores(china, _strength(hits, "protest"), _cooccurrence(china_side, protest_side),
-                   negative, topics)
-
-
-def _scaled(hit: _Hit, factor: float) -> _Hit:
-    m = hit.match
-    scaled = Match(m.concept, m.term, m.where, m.position, round(m.weight * factor, 3))
-    return _Hit(scaled, hit.concepts, hit.field, hit.sentence, hit.end)
+def _score(fields: list[_Field]) -> _Scores:
+    strength = _strengths(m for f in fields for m in f.matches)
+    topics = {t: strength.get(t, 0.0) for t in TOPICS}
+    land_counts = topics["land"] >= TOPIC_MIN
+    china = strength.get("china", 0.0)
+    if land_counts:
+        china += strength.get("foreign", 0.0) + LAND_AS_CHINA * topics["land"]
+    negative = sum(v for c, v in strength.items() if c.startswith(_NEGATIVE_PREFIX))
+    cooc = sum(_cooccurrence(f, land_counts) for f in fields)
+    return _Scores(china, strength.get("protest", 0.0), cooc, negative, topics)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -445,12 +458,12 @@ def classify(title: str, text: str, lang: str) -> Decision:
     title = title if isinstance(title, str) else ""
     text = text if isinstance(text, str) else ""
     groups = _groups(lexicon, lang)
-    hits = _scan("title", title, groups) + _scan("text", text, groups)
-    scores = _score(hits)
+    fields = [_scan("title", title, groups), _scan("text", text, groups)]
+    scores = _score(fields)
     china, protest, relevant, score = _decide(scores)
     topics = tuple(
         t for t, s in sorted(scores.topics.items(), key=lambda kv: -kv[1])
         if s >= TOPIC_MIN and (china or relevant)
     )
-    matches = tuple(h.match for h in hits)
+    matches = tuple(m for f in fields for m in f.matches)
     return Decision(china, protest, relevant, score, topics, matches, lexicon.version)

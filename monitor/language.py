@@ -45,10 +45,7 @@ _MID_CHARS = 400
 _MODEL_CHARS = 160  # py3langid walks bytes in Python: keep its input short
 _MIN_LETTERS = 4
 
-_CYR = re.compile("[\u0400-\u052f]")
-_LAT = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
-_ARAB = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-_LETTER = re.compile(r"[^\W\d_]")
+_SIMPLE_WORD = re.compile(r"\w+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼʻ‘`][^\W\d_]+)*")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -153,9 +150,11 @@ _KK_STRONG = "әғқұһ"
 _KK_SHARED = "ңөү"
 _KK_ALL = _KK_STRONG + _KK_SHARED + "і"
 _CYR_FUNCTION_WORDS = {
+    # Only words the neighbours do not share: "в", "и", "на" are Bulgarian too.
     "ru": frozenset(
-        "в и на не что с по к из за от для о у это как а но при его он она они был была "
-        "были было также которые который года году после уже более чем".split()
+        "что это как был была были было его она они уже также более чем который которые "
+        "которая года году для после только может будет из-за где когда или если их ещё "
+        "всех этом этого этой".split()
     ),
     "kk": frozenset(
         "және мен бен пен бұл осы үшін деп туралы бойынша кейін дейін арқылы болып болды "
@@ -165,7 +164,10 @@ _CYR_FUNCTION_WORDS = {
         "жана менен үчүн бул деп боюнча кийин чейин аркылуу болуп болду болот эле жылы "
         "дагы эмес жок бар ошондой алар анын азыр бирок".split()
     ),
-    "bg": frozenset("на и в за да се от с че не са по е като това които който към".split()),
+    "bg": frozenset(
+        "ще са във със към като които който която това тези този след е бе беше "
+        "според също".split()
+    ),
     "mn": frozenset("болон нь юм байна байсан энэ тэр гэж гэсэн бол ба оны".split()),
 }
 _CYRILLIC_MODEL_LANGS = ("ru", "kk", "ky", "uk", "bg", "mn", "be", "sr", "mk", "tg", "tt", "ba")
@@ -176,12 +178,24 @@ def _letters(text: str, chars: str) -> int:
 
 
 def _function_word_hits(words: Sequence[str], lang_sets: dict[str, frozenset[str]]) -> dict:
+    index = _word_index(tuple(lang_sets.items()))
     hits = dict.fromkeys(lang_sets, 0)
+    get = index.get
     for word in words:
-        for lang, vocab in lang_sets.items():
-            if word in vocab:
+        langs = get(word)
+        if langs:
+            for lang in langs:
                 hits[lang] += 1
     return hits
+
+
+@lru_cache(maxsize=4)
+def _word_index(lang_sets: tuple[tuple[str, frozenset[str]], ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[str, ...]] = {}
+    for lang, vocab in lang_sets:
+        for word in vocab:
+            index[word] = index.get(word, ()) + (lang,)
+    return index
 
 
 def _cyrillic(low: str, n_cyr: int) -> _Verdict:
@@ -212,7 +226,7 @@ def _with_u_short(low: str) -> _Verdict:
 
 
 def _turkic_or_slavic(low: str, n_cyr: int) -> _Verdict:
-    words = _WORD.findall(low)
+    words = _SIMPLE_WORD.findall(low)
     hits = _function_word_hits(words, _CYR_FUNCTION_WORDS)
     strong = _letters(low, _KK_STRONG)
     kk_share = _letters(low, _KK_ALL) / n_cyr
@@ -240,8 +254,10 @@ def _russian_or_neighbour(low: str, n_cyr: int, hits: dict, evidence: str) -> _V
         return _Verdict("bg", 0.93, ("ъ as a vowel, no ы э ё",))
     candidates = ("ru", "bg", "kk", "ky", "mn", "uk", "sr", "mk")
     verdict = _model_choice(low, candidates, evidence)
-    if verdict.lang == "bg" and has_ru_letters:
-        return _Verdict("ru", 0.8, verdict.evidence + ("ы э ё overrule bg",))
+    if verdict.lang in ("bg", "mk", "sr") and (has_ru_letters or (
+        verdict.confidence < 0.8 and not hits["bg"] and hits["ru"] >= hits["bg"]
+    )):
+        return _Verdict("ru", 0.7, verdict.evidence + ("no Bulgarian cues: ru",))
     if verdict.lang == "kk" and not _letters(low, _KK_ALL) and hits["ru"] > hits["kk"]:
         return _Verdict("ru", 0.6, verdict.evidence + ("Russian function words overrule kk",))
     return verdict
@@ -371,14 +387,30 @@ def _sample(title: str, text: str) -> str:
     return low if len(low) == len(sample) else "".join(ch.lower()[:1] for ch in sample)
 
 
+# UTF-8 lead bytes per script: counting bytes is several times faster than a regex over
+# characters, and the sample is already lower-cased Unicode without surrogates.
+_CYR_LEADS = (b"\xd0", b"\xd1", b"\xd2", b"\xd3", b"\xd4")
+_LAT_LEADS = (b"\xc3", b"\xc4", b"\xc5", b"\xc6", b"\xc7", b"\xc8", b"\xc9")
+_ARAB_LEADS = (b"\xd8", b"\xd9", b"\xda", b"\xdb", b"\xdd")
+_OTHER_LEADS = tuple(bytes([b]) for b in (*range(0xCA, 0xD0), 0xD5, 0xD6, 0xD7, 0xE0, 0xE1,
+                                           *range(0xE3, 0xEE)))
+_NOT_ASCII_LETTER = bytes(b for b in range(256) if not (97 <= b <= 122 or 65 <= b <= 90))
+
+
+def _count(data: bytes, leads: tuple[bytes, ...]) -> int:
+    return sum(data.count(lead) for lead in leads)
+
+
 def _script(low: str) -> tuple[str, int]:
+    """The dominant script of the sample and its number of letters."""
+    data = low.encode("utf-8", "replace")
     counts = {
-        "Cyrl": len(_CYR.findall(low)),
-        "Latn": len(_LAT.findall(low)),
-        "Arab": len(_ARAB.findall(low)),
+        "Cyrl": _count(data, _CYR_LEADS),
+        "Latn": len(data.translate(None, _NOT_ASCII_LETTER)) + _count(data, _LAT_LEADS),
+        "Arab": _count(data, _ARAB_LEADS),
     }
     script = max(counts, key=counts.__getitem__)
-    other = len(_LETTER.findall(low)) - sum(counts.values())
+    other = _count(data, _OTHER_LEADS)
     if other > counts[script]:
         return "other", other
     return script, counts[script]
