@@ -35,12 +35,14 @@ WHERE_WEIGHT = {"title": 3.0, "lead": 2.0, "body": 1.0}
 TAIL_WEIGHT = 0.6  # body matches in the last 40% of a long text
 TAIL_FROM_CHARS = 2000
 REPEAT_CAP = 3  # a term counts at most this many times per concept
-CHINA_MIN = 3.0
-PROTEST_MIN = 3.0
+CHINA_MIN = 2.0
+CHINA_PASSING = 3.0  # below this, China in an article about another protest is a passing mention
+PROTEST_MIN = 2.0
 TOPIC_MIN = 2.0
-RELEVANT_MIN = 2.5
+RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
-LAND_AS_CHINA = 0.5  # land-reform terms stand in for China at this rate (2016 / 2021 rallies)
+# Land-reform terms (2016 / 2021 rallies) and Xinjiang terms stand in for China at this rate.
+AS_CHINA = {"land": 0.5, "xinjiang": 0.5}
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,12 @@ def _read_endings(path: Path) -> dict[str, tuple[int, list[str]]]:
 _KK_LATIN_FORMS = {
     "а": ("a",), "ә": ("a", "a'", "ae"), "б": ("b",), "в": ("v",), "г": ("g",),
     "ғ": ("g", "gh", "g'"), "д": ("d",), "е": ("e",), "ё": ("io", "e"), "ж": ("j", "zh"),
-    "з": ("z",), "и": ("i", "ii"), "й": ("i", "i'"), "к": ("k",), "қ": ("k",), "л": ("l",),
+    "з": ("z",), "и": ("i", "ii", "i'"), "й": ("i", "i'"), "к": ("k",), "қ": ("k",), "л": ("l",),
     "м": ("m",), "н": ("n",), "ң": ("n", "ng", "n'"), "о": ("o",), "ө": ("o", "o'", "oe"),
     "п": ("p",), "р": ("r",), "с": ("s",), "т": ("t",), "у": ("u", "i'"), "ұ": ("u",),
     "ү": ("u", "u'", "ue"), "ф": ("f",), "х": ("h", "kh"), "һ": ("h",), "ц": ("ts", "c"),
     "ч": ("c", "ch", "c'"), "ш": ("s", "sh", "s'"), "щ": ("sc", "shch", "s"), "ъ": ("",),
-    "ы": ("i",), "і": ("i", "i'"), "ь": ("",), "э": ("e",), "ю": ("iu", "u"), "я": ("ia", "a"),
+    "ы": ("i",), "і": ("i", "i'"), "ь": ("",), "э": ("e",), "ю": ("iu", "u", "i'u"), "я": ("ia", "a", "i'a"),
 }
 # One-to-one fold of lower-case Latin text, so positions survive; the generated patterns
 # above spell out what this fold leaves as two letters (sh, zh, n', ...).
@@ -385,18 +387,26 @@ def _strengths(matches: Iterable[Match]) -> dict[str, float]:
     return total
 
 
-def _china_side(f: _Field, land_counts: bool) -> list[tuple[int, float]]:
+def _china_side(f: _Field, proxies: dict[str, float]) -> list[tuple[int, float]]:
     side = [(m.position, m.weight) for m in f.matches if m.concept == "china"]
-    if land_counts:
-        side += [(m.position, m.weight) for m in f.matches if m.concept == "foreign"]
-        side += [(m.position, m.weight * LAND_AS_CHINA) for m in f.matches if m.concept == "land"]
+    for m in f.matches:
+        if m.concept in proxies:
+            side.append((m.position, m.weight * proxies[m.concept]))
     side.sort()
     return side
 
 
-def _cooccurrence(f: _Field, land_counts: bool) -> float:
+def _proxies(topics: dict[str, float]) -> dict[str, float]:
+    """Concepts that count as China in this article: land and Xinjiang once they are a theme."""
+    proxies = {t: rate for t, rate in AS_CHINA.items() if topics[t] >= TOPIC_MIN}
+    if "land" in proxies:
+        proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
+    return proxies
+
+
+def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
     """Weighted count of sentences (or windows) where a China term meets a protest term."""
-    china = _china_side(f, land_counts)
+    china = _china_side(f, proxies)
     protest = [(m.position, m.weight) for m in f.matches if m.concept == "protest"]
     if not china or not protest:
         return 0.0
@@ -428,18 +438,20 @@ class _Scores:
 def _score(fields: list[_Field]) -> _Scores:
     strength = _strengths(m for f in fields for m in f.matches)
     topics = {t: strength.get(t, 0.0) for t in TOPICS}
-    land_counts = topics["land"] >= TOPIC_MIN
-    china = strength.get("china", 0.0)
-    if land_counts:
-        china += strength.get("foreign", 0.0) + LAND_AS_CHINA * topics["land"]
+    proxies = _proxies(topics)
+    china = strength.get("china", 0.0) + sum(
+        strength.get(c, 0.0) * rate for c, rate in proxies.items()
+    )
     negative = sum(v for c, v in strength.items() if c.startswith(_NEGATIVE_PREFIX))
-    cooc = sum(_cooccurrence(f, land_counts) for f in fields)
+    cooc = sum(_cooccurrence(f, proxies) for f in fields)
     return _Scores(china, strength.get("protest", 0.0), cooc, negative, topics)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
-    china = scores.china >= CHINA_MIN
     protest = scores.protest >= PROTEST_MIN
+    china = scores.china >= CHINA_MIN
+    if china and protest and scores.cooc == 0 and scores.china < CHINA_PASSING:
+        china = False  # a protest story that mentions China once in passing
     score = scores.cooc + 0.25 * min(scores.china, scores.protest) - 0.5 * scores.negative
     score = round(max(score, 0.0), 3)
     relevant = china and protest and scores.cooc > 0 and score >= RELEVANT_MIN
