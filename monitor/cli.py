@@ -1,0 +1,368 @@
+"""Command line: ``monitor <command>`` (also ``python -m monitor``). Every command has help
+text with an example; errors are one line saying what is wrong and what to do, with a
+non-zero exit and no traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.archive import ArchiveError
+from monitor.config import ConfigError, Settings
+from monitor.db import DatabaseError, make_engine, migrate
+from monitor.registry import Registry, RegistryError, UnknownOutlet
+
+EXIT_USAGE = 2
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    ConfigError, RegistryError, UnknownOutlet, DatabaseError, ArchiveError,
+)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the monitor's named exceptions into one clear line and exit code 2."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from monitor.snapshot import SnapshotError
+
+        try:
+            return fn(*args, **kwargs)
+        except (*EXPECTED_ERRORS, SnapshotError) as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(f"database error: {exc.orig}. Check DATABASE_URL and that the database is "
+                 "reachable and writable (then run `monitor migrate`).", 3)
+
+    return wrapper
+
+
+class Context:
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._registry: Registry | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry.load()
+        return self._registry
+
+    def repository(self, migrate_first: bool = True):  # type: ignore[no-untyped-def]
+        from monitor.repository import Repository
+
+        engine = make_engine(self.settings.database_url)
+        if migrate_first:
+            migrate(engine)
+        return Repository(engine)
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kz-china-monitor")
+def main() -> None:
+    """China-contestation media monitor for Kazakhstan (ru, kk, en).
+
+    The database is DATABASE_URL (an SQLAlchemy URL), by default the SQLite file
+    data/monitor.sqlite3. Example: `monitor demo`, then `sqlite3 data/monitor.sqlite3`.
+    """
+
+
+# ------------------------------------------------------------------ database
+
+
+@main.command("migrate")
+@pass_ctx
+@handled
+def migrate_cmd(ctx: Context) -> None:
+    """Create or upgrade the database schema (Alembic, idempotent).
+
+    Example: DATABASE_URL=postgresql+psycopg://monitor@localhost/monitor monitor migrate
+    """
+    from monitor.db import current_revision
+
+    repo = ctx.repository()
+    repo.sync_outlets(ctx.registry)
+    click.echo(f"{ctx.settings.redacted_database_url()} at revision {current_revision(repo.engine)}")
+
+
+# ------------------------------------------------------------------ crawling
+
+
+@main.command("crawl")
+@click.option("--outlet", "outlets", multiple=True, help="Outlet key (repeatable); default all.")
+@click.option("--lang", default="", help="Only this edition language (ru, kk, en).")
+@click.option("--sources", default="", help="Comma list of feeds,sitemaps,listings.")
+@click.option("--replay", "replay", multiple=True, type=click.Path(path_type=Path),
+              help="Replay this WARC instead of the network (repeatable).")
+@click.option("--since", callback=parse_day, help="Only items dated on or after YYYY-MM-DD.")
+@click.option("--until", callback=parse_day, help="Only items dated on or before YYYY-MM-DD.")
+@click.option("--log-level", default="WARNING", show_default=True)
+@pass_ctx
+@handled
+def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
+              replay: tuple[Path, ...], since: date | None, until: date | None,
+              log_level: str) -> None:
+    """Crawl outlets incrementally: only article URLs not yet stored are fetched.
+
+    Example: monitor crawl --outlet tengrinews --lang kk
+    """
+    from monitor.crawl import CrawlRequest, run_crawl
+
+    settings = ctx.settings
+    if replay:
+        settings = Settings.from_env(replay=tuple(replay))
+    keys = list(outlets) or ctx.registry.keys()
+    request = CrawlRequest(keys, lang=lang, sources=[s for s in sources.split(",") if s],
+                           since=since, until=until)
+    run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
+    print_runs(ctx, run_key)
+
+
+def print_runs(ctx: Context, run_key: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    runs = ctx.repository(migrate_first=False).latest_runs(run_key=run_key)
+    table = Table(title=f"crawl {run_key[:8]}")
+    for col in ("outlet", "status", "requests", "new", "seen", "dup", "failed", "errors"):
+        table.add_column(col, justify="right" if col not in ("outlet", "status") else "left")
+    for run in runs:
+        table.add_row(run.outlet.key, run.status, str(run.requests), str(run.articles_new),
+                      str(run.articles_seen), str(run.articles_duplicate),
+                      str(run.extract_failed), str(run.errors))
+    Console().print(table)
+
+
+@main.command("demo")
+@click.option("--rebuild", is_flag=True, help="Rebuild the snapshot WARC even if fresh.")
+@pass_ctx
+@handled
+def demo_cmd(ctx: Context, rebuild: bool) -> None:
+    """Run the whole monitor offline over the bundled snapshot of the outlets.
+
+    Builds data/snapshot.warc.gz from snapshot/ when it is missing or stale, migrates the
+    database, replays every outlet through the real spiders and pipeline, and prints what
+    was stored. Running it again fetches no stored article again.
+
+    Example: monitor demo && sqlite3 data/monitor.sqlite3 'select title from articles'
+    """
+    from monitor.crawl import CrawlRequest, run_crawl
+    from monitor.snapshot import build_warc, is_stale
+
+    settings = ctx.settings
+    warc = settings.data_dir / "snapshot.warc.gz"
+    if rebuild or is_stale(warc):
+        warc.parent.mkdir(parents=True, exist_ok=True)
+        n = build_warc(ctx.registry, warc)
+        click.echo(f"snapshot: {n} recorded responses written to {warc}")
+    replay_settings = Settings.from_env(replay=(warc,))
+    run_key = run_crawl(replay_settings, ctx.registry, CrawlRequest(ctx.registry.keys()))
+    print_runs(ctx, run_key)
+    print_summary(ctx)
+
+
+def print_summary(ctx: Context) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    stats = ctx.repository(migrate_first=False).stats()
+    console = Console()
+    table = Table(title="articles stored, by outlet and language")
+    for col in ("outlet", "lang", "articles", "relevant"):
+        table.add_column(col, justify="right" if col in ("articles", "relevant") else "left")
+    for row in stats["by_outlet_language"]:
+        table.add_row(row["outlet"], row["lang"], str(row["articles"]), str(row["relevant"]))
+    console.print(table)
+    topics = ", ".join(f"{k} {v}" for k, v in sorted(stats["relevant_by_topic"].items(),
+                                                     key=lambda kv: -kv[1])) or "none"
+    console.print(f"{stats['articles']} articles ({stats['stories']} stories); "
+                  f"{stats['relevant']} about China-related protest or contestation")
+    console.print(f"relevant by topic: {topics}")
+    console.print(f"database: {ctx.settings.redacted_database_url()}")
+
+
+# ------------------------------------------------------------------ registry and stats
+
+
+@main.command("outlets")
+@click.option("--json", "as_json", is_flag=True, help="JSON list for scripts.")
+@pass_ctx
+@handled
+def outlets_cmd(ctx: Context, as_json: bool) -> None:
+    """List the outlets in the registry with their languages and discovery.
+
+    Example: monitor outlets --json | jq '.[].key'
+    """
+    outlets = [o.as_json() for o in ctx.registry]
+    if as_json:
+        click.echo(json.dumps(outlets, ensure_ascii=False, indent=2))
+        return
+    for o in outlets:
+        kinds = sorted({k for d in o["discovery"].values() for k in d})
+        click.echo(f"{o['key']:<16} {','.join(o['languages']):<9} {o['status']:<8} "
+                   f"{'/'.join(kinds):<28} {o['name']}")
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="JSON object for scripts.")
+@pass_ctx
+@handled
+def stats_cmd(ctx: Context, as_json: bool) -> None:
+    """Counts of stored articles: total, relevant, by language and by outlet.
+
+    Example: monitor stats --json
+    """
+    if as_json:
+        click.echo(json.dumps(ctx.repository().stats(), ensure_ascii=False, indent=2))
+    else:
+        print_summary(ctx)
+
+
+# ------------------------------------------------------------------ single-document tools
+
+
+@main.command("extract")
+@click.argument("file", type=click.File("rb"))
+@click.option("--url", required=True, help="The page's URL (decides outlet and language).")
+@click.option("--fetched-at", default=None, help="ISO time the page was fetched (for 'Сегодня').")
+@pass_ctx
+@handled
+def extract_cmd(ctx: Context, file: Any, url: str, fetched_at: str | None) -> None:
+    """Extract one saved HTML page and print it as JSON.
+
+    Example: monitor extract page.html --url https://tengrinews.kz/kazakhstan_news/x-123/
+    """
+    from datetime import UTC, datetime
+
+    from monitor.extract import Skip
+    from monitor.process import Page, process_page
+
+    when = datetime.now(UTC)
+    if fetched_at:
+        try:
+            when = datetime.fromisoformat(fetched_at)
+        except ValueError:
+            fail(f"--fetched-at {fetched_at!r} is not an ISO 8601 time")
+    outlet = ctx.registry.for_url(url)
+    page = Page(url=url, body=file.read(), fetched_at=when, outlet_key=outlet.key if outlet else "")
+    result = process_page(page, outlet)
+    if isinstance(result, Skip):
+        click.echo(json.dumps({"skipped": result.reason, "detail": result.detail, "url": url}))
+        sys.exit(1)
+    ex = result.extracted
+    click.echo(json.dumps({
+        "url": ex.url, "title": ex.title, "text": ex.text,
+        "date": ex.published_at.isoformat() if ex.published_at else None,
+        "date_raw": ex.published_raw, "date_source": ex.published_source,
+        "author": ex.author, "lang": result.language.lang, "script": result.language.script,
+        "outlet": outlet.key if outlet else None,
+        "decision": result.decision.as_json(),
+    }, ensure_ascii=False, indent=2))
+
+
+@main.command("classify")
+@click.option("--input", "source", type=click.File("r", encoding="utf-8"), default="-",
+              help="JSON Lines file (default: standard input).")
+def classify_cmd(source: Any) -> None:
+    """Classify JSON Lines documents ({"text", "title"?, "url"?, "lang"?}) from stdin.
+
+    Prints one JSON object per input line, in order, with lang, china, protest, relevant,
+    score, topics and matches; a malformed line gives {"error": ...} and the rest go on.
+
+    Example: echo '{"title": "Митинг у консульства КНР", "text": "..."}' | monitor classify
+    """
+    from monitor.process import analyze
+
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+                raise ValueError("each line needs an object with a string 'text'")
+            title = doc.get("title") or ""
+            if not isinstance(title, str):
+                raise ValueError("'title' must be a string")
+            hints = (doc["lang"],) if isinstance(doc.get("lang"), str) else ()
+            language, decision = analyze(title, doc["text"], hints)
+            out = {"lang": language.lang, "script": language.script, **decision.as_json()}
+            if "url" in doc:
+                out["url"] = doc["url"]
+        except (ValueError, json.JSONDecodeError) as exc:
+            out = {"line": number, "error": str(exc)}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------ snapshot
+
+
+@main.group("snapshot")
+def snapshot_group() -> None:
+    """Build or preview the recorded outlet snapshot (docs/snapshot.md)."""
+
+
+@snapshot_group.command("build")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="WARC to write (default: $MONITOR_DATA_DIR/snapshot.warc.gz).")
+@pass_ctx
+@handled
+def snapshot_build(ctx: Context, out: Path | None) -> None:
+    """Render snapshot/ into a WARC for replay.
+
+    Example: monitor snapshot build && monitor crawl --replay data/snapshot.warc.gz
+    """
+    from monitor.snapshot import build_warc
+
+    out = out or ctx.settings.data_dir / "snapshot.warc.gz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"{build_warc(ctx.registry, out)} responses written to {out}")
+
+
+@snapshot_group.command("preview")
+@click.option("--outlet", required=True, help="Outlet key.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory.")
+@pass_ctx
+@handled
+def snapshot_preview(ctx: Context, outlet: str, out: Path) -> None:
+    """Write one outlet's rendered pages as files to look at.
+
+    Example: monitor snapshot preview --outlet tengrinews --out /tmp/tengri
+    """
+    from monitor.snapshot import preview
+
+    click.echo(f"{preview(ctx.registry, outlet, out)} files written under {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Discovery: parse feeds (RSS 2.0, RSS 1.0/RDF, Atom), XML sitemaps (indexes, url sets,
+Google News sitemaps) and listing pages into candidate links. Plain functions over bytes;
+the spider decides which links are articles of which outlet.
+
+XML from the web is parsed without DTDs, entity expansion or network access, so entity
+bombs and external entities are neither expanded nor fetched."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from monitor.dates import parse_iso
+
+MAX_XML_BYTES = 50 * 1024 * 1024  # a sitemap may be 50 MB uncompressed, by the protocol
+
+
+class DiscoveryError(ValueError):
+    """A feed, sitemap or listing could not be read at all (counted as malformed)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    published: datetime | None = None  # feed pubDate / sitemap lastmod or news date
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    kind: str  # "index" | "urlset"
+    entries: list[Link] = field(default_factory=list)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        huge_tree=False, recover=True, remove_comments=True,
+    )
+
+
+def maybe_gunzip(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
+    """Decompress a gzipped sitemap, refusing anything that inflates past ``limit``."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    out = io.BytesIO()
+    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    chunk = decomp.decompress(body, limit + 1)
+    out.write(chunk)
+    if out.tell() > limit or decomp.unconsumed_tail:
+        raise DiscoveryError(f"gzip body inflates past {limit} bytes; refused")
+    return out.getvalue()
+
+
+def _root(body: bytes) -> etree._Element:
+    body = maybe_gunzip(body)
+    if len(body) > MAX_XML_BYTES:
+        raise DiscoveryError(f"XML body of {len(body)} bytes is over the {MAX_XML_BYTES} limit")
+    if not body.strip():
+        raise DiscoveryError("empty document")
+    try:
+        root = etree.fromstring(body.lstrip(), parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"not XML: {exc}") from None
+    if root is None:
+        raise DiscoveryError("not XML: no root element")
+    return root
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _child_text(node: etree._Element, *names: str) -> str | None:
+    for child in node:
+        if _local(child.tag) in names:
+            text = (child.text or "").strip()
+            if text:
+                return text
+    return None
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    parsed = parse_iso(text)
+    if parsed:
+        return parsed.value
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Link]:
+    """Links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in feed order."""
+    root = _root(body)
+    links: list[Link] = []
+    for node in root.iter():
+        kind = _local(node.tag)
+        if kind == "item":
+            href = _child_text(node, "link") or _child_text(node, "guid")
+            date = _child_text(node, "pubdate", "date", "published")
+        elif kind == "entry":
+            href = None
+            for child in node:
+                if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
+                    href = child.get("href")
+                    break
+            date = _child_text(node, "published", "updated")
+        else:
+            continue
+        if href:
+            title = _child_text(node, "title")
+            links.append(Link(urljoin(base_url, href.strip()), _date(date), title))
+    if not links and _local(root.tag) not in ("rss", "feed", "rdf"):
+        raise DiscoveryError(f"not a feed: root element <{_local(root.tag)}>")
+    return links
+
+
+def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
+    """A sitemap index (child sitemaps) or url set (pages), with lastmod / news dates."""
+    root = _root(body)
+    kind = _local(root.tag)
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    entries: list[Link] = []
+    for node in root:
+        if _local(node.tag) not in ("sitemap", "url"):
+            continue
+        loc = _child_text(node, "loc")
+        if not loc:
+            continue
+        date_text = _child_text(node, "lastmod")
+        title = None
+        for child in node:
+            if _local(child.tag) == "news":
+                date_text = _child_text(child, "publication_date") or date_text
+                title = _child_text(child, "title")
+        entries.append(Link(urljoin(base_url, loc), _date(date_text), title))
+    return Sitemap("index" if kind == "sitemapindex" else "urlset", entries)
+
+
+def listing_links(body: bytes | str, base_url: str) -> list[str]:
+    """Every distinct link on a listing page, absolute, in page order."""
+    if isinstance(body, bytes):
+        from monitor.extract import decode_html
+
+        body = decode_html(body)
+    if not body.strip():
+        raise DiscoveryError("empty listing page")
+    try:
+        tree = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError) as exc:
+        raise DiscoveryError(f"unparsable listing page: {exc}") from None
+    seen: dict[str, None] = {}
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            seen.setdefault(urljoin(base_url, href), None)
+    return list(seen)

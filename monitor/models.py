@@ -1,0 +1,244 @@
+"""Storage schema: SQLAlchemy 2 typed models; Alembic migrations in ``migrations/`` follow
+them (``alembic check`` in the tests keeps the two from drifting). Every table and column is
+described in docs/analysts.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC datetimes only")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(8), default="")
+    homepage: Mapped[str] = mapped_column(String(500), default="")
+    languages: Mapped[str] = mapped_column(String(64), default="")  # "ru,kk,en"
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CrawlRun(Base):
+    """One crawl of one outlet (all its editions, or the one named)."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(64), index=True)  # shared by a multi-outlet run
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(16), default="live")  # live | replay | backfill
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_seen: Mapped[int] = mapped_column(Integer, default=0)
+    articles_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    extract_failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    newest_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    outlet: Mapped[Outlet] = relationship()
+    counters: Mapped[list[CrawlCounter]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class CrawlCounter(Base):
+    """Breakdown of a run by language and event (status_200, skip_too_short, blocked, ...)."""
+
+    __tablename__ = "crawl_counters"
+    __table_args__ = (UniqueConstraint("run_id", "lang", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8), default="")  # "" = not tied to an edition
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="counters")
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_outlet_published", "outlet_id", "published_at"),
+        Index("ix_articles_lang_published", "lang", "published_at"),
+        Index("ix_articles_sim_band0", "sim_band0"),
+        Index("ix_articles_sim_band1", "sim_band1"),
+        Index("ix_articles_sim_band2", "sim_band2"),
+        Index("ix_articles_sim_band3", "sim_band3"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    url: Mapped[str] = mapped_column(String(2048), unique=True)  # canonical
+    fetched_url: Mapped[str] = mapped_column(String(2048))
+    lang: Mapped[str] = mapped_column(String(8), index=True)
+    script: Mapped[str] = mapped_column(String(8), default="")
+    lang_confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    edition_lang: Mapped[str | None] = mapped_column(String(8))  # the outlet edition's language
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    section: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    published_raw: Mapped[str | None] = mapped_column(String(200))
+    published_source: Mapped[str | None] = mapped_column(String(16))
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(40), index=True)
+    simhash: Mapped[int] = mapped_column(BigInteger, default=0)
+    sim_band0: Mapped[int] = mapped_column(Integer, default=0)
+    sim_band1: Mapped[int] = mapped_column(Integer, default=0)
+    sim_band2: Mapped[int] = mapped_column(Integer, default=0)
+    sim_band3: Mapped[int] = mapped_column(Integer, default=0)
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)  # first article of the story
+    duplicate_kind: Mapped[str | None] = mapped_column(String(16))  # exact | near | None
+    warc_file: Mapped[str | None] = mapped_column(String(500))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(100))
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    outlet: Mapped[Outlet] = relationship()
+    decision: Mapped[Classification | None] = relationship(
+        back_populates="article", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class ArticleAlias(Base):
+    """Other URLs that led to a stored article (same text): never fetched again."""
+
+    __tablename__ = "article_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+
+
+class SkippedPage(Base):
+    """A fetched page that was not stored as an article, with the reason: kept so nothing
+    is lost silently, and so that non-articles are not fetched again every night."""
+
+    __tablename__ = "skipped_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    warc_file: Mapped[str | None] = mapped_column(String(500))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Classification(Base):
+    """The current decision for an article, with the evidence that produced it."""
+
+    __tablename__ = "classifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), unique=True
+    )
+    china: Mapped[bool] = mapped_column(Boolean, default=False)
+    protest: Mapped[bool] = mapped_column(Boolean, default=False)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    topics: Mapped[str] = mapped_column(String(200), default="")  # comma-separated keys
+    lexicon_version: Mapped[str] = mapped_column(String(40), default="")
+    evidence: Mapped[dict | None] = mapped_column(JSON)  # the full Decision, for auditing
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    article: Mapped[Article] = relationship(back_populates="decision")
+    matches: Mapped[list[Match]] = relationship(
+        back_populates="classification", cascade="all, delete-orphan"
+    )
+
+
+class ArticleTopic(Base):
+    __tablename__ = "article_topics"
+    __table_args__ = (UniqueConstraint("article_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class Match(Base):
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classification_id: Mapped[int] = mapped_column(
+        ForeignKey("classifications.id", ondelete="CASCADE"), index=True
+    )
+    concept: Mapped[str] = mapped_column(String(64))
+    term: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(String(8))  # title | lead | body
+    position: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    classification: Mapped[Classification] = relationship(back_populates="matches")
