@@ -29,20 +29,23 @@ TOPICS = (
 )
 _NEGATIVE_PREFIX = "neg_"
 _STOP = "stop"  # a false friend: suppresses every other match it overlaps
+# Hard negatives that are themselves protest events (not China-related): they count as protest.
+EVENT_NEGATIVES = frozenset({"neg_zhanaozen2011", "neg_jan2022", "neg_karakalpak"})
+EVENT_AS_PROTEST = 0.5
 
 # --- scoring constants (docs/classifier.md explains them) -----------------------------------
 WHERE_WEIGHT = {"title": 3.0, "lead": 2.0, "body": 1.0}
 TAIL_WEIGHT = 0.6  # body matches in the last 40% of a long text
 TAIL_FROM_CHARS = 2000
 REPEAT_CAP = 3  # a term counts at most this many times per concept
-CHINA_MIN = 2.0
+CHINA_MIN = 2.5
 CHINA_PASSING = 3.0  # below this, China in an article about another protest is a passing mention
 PROTEST_MIN = 2.0
 TOPIC_MIN = 2.0
 RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
 # Land-reform terms (2016 / 2021 rallies) and Xinjiang terms stand in for China at this rate.
-AS_CHINA = {"land": 0.5, "xinjiang": 0.5}
+AS_CHINA = {"land": 0.5, "xinjiang": 0.75}
 
 
 @dataclass(frozen=True)
@@ -366,7 +369,8 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
         if stops and any(s < end and start < e for s, e in stops):
             continue
         if kept and start < kept[-1][1]:
-            if kept[-1][2].concepts == entry.concepts or end <= kept[-1][1]:
+            # an overlapping match survives only if it adds a concept the longer one lacks
+            if set(entry.concepts) <= set(kept[-1][2].concepts):
                 continue
         kept.append((start, end, entry))
     return kept
@@ -443,8 +447,10 @@ def _score(fields: list[_Field]) -> _Scores:
         strength.get(c, 0.0) * rate for c, rate in proxies.items()
     )
     negative = sum(v for c, v in strength.items() if c.startswith(_NEGATIVE_PREFIX))
+    events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
+    protest = strength.get("protest", 0.0) + EVENT_AS_PROTEST * events
     cooc = sum(_cooccurrence(f, proxies) for f in fields)
-    return _Scores(china, strength.get("protest", 0.0), cooc, negative, topics)
+    return _Scores(china, protest, cooc, negative, topics)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
