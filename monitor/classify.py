@@ -369,8 +369,10 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
         if stops and any(s < end and start < e for s, e in stops):
             continue
         if kept and start < kept[-1][1]:
-            # an overlapping match survives only if it adds a concept the longer one lacks
-            if set(entry.concepts) <= set(kept[-1][2].concepts):
+            # inside a longer match, a term survives only if it starts later and adds a
+            # concept (the "Китая" in "Банк развития Китая"); same-start terms are alternatives
+            outer = kept[-1]
+            if start == outer[0] or set(entry.concepts) <= set(outer[2].concepts):
                 continue
         kept.append((start, end, entry))
     return kept

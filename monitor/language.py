@@ -118,6 +118,7 @@ _KK_COMMON_CYR = (
     "халық адам олар оның қазір барлық деді айтты жаңа жерде жер ел елі елдің алайда бірақ "
     "биыл өз өзі тұрғындары тұрғын қатысты мәселе мәлімдеді хабарлады берді жатыр керек "
     "екен екенін бірі екі үш бір мың өтті шықты алды кезде дегенмен сонымен қатар арасында "
+    "келді кетті берді деді жаңа жаңа үлкен көп аз жылдың облысы облысында ауданы тұрғындары "
     "қытай қытайдың қытайға қытаймен қытайлық шетелдік азаматтары ретінде жөнінде мұнда"
 )
 _KK_LATIN_WORDS = frozenset(
@@ -217,6 +218,20 @@ def _cyrillic(low: str, n_cyr: int) -> _Verdict:
     return _turkic_or_slavic(low, n_cyr)
 
 
+# Short words that Russian uses constantly and Kazakh never (Bulgarian shares them, but a text
+# with Kazakh letters is not Bulgarian).
+_RU_SMALL_WORDS = frozenset("в и на не с по к из за от о у а но при для во со".split())
+
+
+def _russian_with_kazakh_names(words: list[str], hits: dict) -> bool:
+    """A Russian sentence naming «Қыз Жібек» or Қарағанды has Kazakh letters in few words."""
+    if not words:
+        return False
+    kk_words = sum(1 for w in words if any(ch in _KK_ALL for ch in w))
+    small = sum(1 for w in words if w in _RU_SMALL_WORDS)
+    return small + hits["ru"] >= 2 and small + hits["ru"] > hits["kk"] and kk_words * 4 < len(words)
+
+
 def _with_u_short(low: str) -> _Verdict:
     if "і" in low and not _letters(low, "қғҳ"):
         return _Verdict("be", 0.95, ("letters ў і",))
@@ -232,6 +247,8 @@ def _turkic_or_slavic(low: str, n_cyr: int) -> _Verdict:
     kk_share = _letters(low, _KK_ALL) / n_cyr
     shared = _letters(low, _KK_SHARED)
     evidence = f"kk letters {kk_share:.1%}, function words {_fmt_hits(hits)}"
+    if strong and _russian_with_kazakh_names(words, hits):
+        return _Verdict("ru", 0.8, (evidence, "Russian words around Kazakh names"))
     if strong and (kk_share >= 0.03 or hits["kk"] > hits["ru"]):
         conf = 0.99 if kk_share >= 0.05 and n_cyr >= 150 else 0.9
         return _Verdict("kk", conf, (evidence,))
@@ -302,43 +319,86 @@ def _cld2(text: str) -> tuple[str, int, bool]:
 # --- Latin ----------------------------------------------------------------------------------
 
 
-def _latin(low: str, n_lat: int) -> _Verdict:
-    words = _WORD.findall(low)
+# Kazakh suffixes as they look after folding (y -> i, q -> k, ...): a Kazakh sentence ends
+# most of its words with one of them; English almost none.
+_KK_SUFFIXES = tuple(sorted({
+    kazakh_latin_fold(cyrillic_to_latin(x)) for x in (
+        "ды ді ты ті да де та те нда нде дан ден тан тен нан нен ға ге қа ке ның нің дың "
+        "дің тың тің лар лер дар дер тар тер ған ген қан кен ады еді йды йді мыз міз лық "
+        "лік дық дік тық тік сы сі мен бен пен ушы уші"
+    ).split()
+}, key=len, reverse=True))
+# Languages py3langid may answer for Latin text that this monitor can meet; keeping out the
+# rest stops a short title from being read as Shona or Javanese.
+_LATIN_CANDIDATES = (
+    "en", "tr", "uz", "az", "tk", "crh", "tt", "de", "fr", "es", "it", "pt", "nl", "pl", "cs",
+    "ro", "hu", "sv", "da", "no", "fi", "id", "ms", "vi", "lt", "lv", "et", "sq", "hr", "sk",
+    "sl", "tl", "sw", "ca", "eo", "la",
+)
+_TURKIC_LATIN = frozenset({"tk", "crh", "tt", "uz", "az", "kk", "ky", "ba", "ug", "tr"})
+# Kazakh Latin spellings look like these to py3langid, and the monitor rarely meets them.
+_UNLIKELY_TURKIC = frozenset({"tk", "crh", "tt", "ba"})
+
+
+def _kk_latin_score(words: list[str], low: str, n_lat: int, uz_hits: int) -> tuple[float, str]:
     folded = [kazakh_latin_fold(w) for w in words]
     kk_words = sum(1 for w in folded if w in _KK_LATIN_WORDS)
     kk_weak = sum(1 for w in words if w in _KK_LATIN_WEAK)
+    suffixed = sum(1 for w in folded
+                   if len(w) >= 5 and w.endswith(_KK_SUFFIXES) and not w.endswith("stan"))
+    suffix_share = suffixed / len(words) if words else 0.0
     kk_chars = _letters(low, _KK_LATIN_CHARS)
-    apos = len(_KK_APOS_PAIRS.findall(low))
+    q_words = sum(1 for w in words if "q" in w)
     q_share = low.count("q") / n_lat
+    score = 2 * kk_words + 0.5 * kk_weak + min(kk_chars, 6)
+    score += 3 if q_share > 0.012 and q_words >= 2 else 0
+    score += 2 if suffix_share >= 0.4 and len(words) >= 3 else 0
+    score += min(sum(1 for w in words if "zh" in w), 2)  # informal ж
+    if uz_hits == 0:
+        score += min(len(_KK_APOS_PAIRS.findall(low)), 4) * 0.5
+    evidence = (f"kk-Latin words {kk_words}, kk letters {kk_chars}, q {q_share:.1%}, "
+                f"Kazakh endings {suffix_share:.0%}")
+    return score, evidence
+
+
+def _latin(low: str, n_lat: int) -> _Verdict:
+    words = _WORD.findall(low)
     hits = _function_word_hits(words, _LATIN_FUNCTION_WORDS)
     rival = max(hits.values())
-    kk_score = 2 * kk_words + 0.5 * kk_weak + min(kk_chars, 6) + (3 if q_share > 0.012 else 0)
-    kk_score += min(apos, 4) * 0.5 if hits["uz"] == 0 else 0
-    evidence = (
-        f"kk-Latin words {kk_words}, kk letters {kk_chars}, q {q_share:.1%}, "
-        f"function words {_fmt_hits(hits)}"
-    )
+    kk_score, kk_evidence = _kk_latin_score(words, low, n_lat, hits["uz"])
+    evidence = f"{kk_evidence}, function words {_fmt_hits(hits)}"
     if kk_score >= 4 and kk_score > 2 * rival:
-        conf = 0.97 if kk_words >= 3 else 0.85
+        conf = 0.97 if kk_score >= 8 else 0.85
         return _Verdict("kk", conf, (evidence,))
-    verdict = _latin_models(low, evidence)
+    verdict, runners_up = _latin_models(low, evidence)
     if hits.get(verdict.lang, 0) >= 2 and verdict.confidence < 0.85:
-        verdict = _Verdict(verdict.lang, 0.85, verdict.evidence + ("function words agree",))
-    if verdict.lang in _TURKIC_LATIN and kk_score >= 2 and kk_score >= rival:
+        return _Verdict(verdict.lang, 0.85, verdict.evidence + ("function words agree",))
+    unsure = verdict.confidence < 0.5
+    if kk_score >= rival and (
+        (kk_score >= 1 and verdict.lang in _UNLIKELY_TURKIC)
+        or (kk_score >= 2 and unsure)
+        or (kk_score >= 2 and verdict.lang in _TURKIC_LATIN and verdict.confidence < 0.9)
+        or (kk_score >= 3 and verdict.lang in _TURKIC_LATIN)
+    ):
         return _Verdict("kk", 0.7, verdict.evidence + ("Kazakh Latin cues overrule",))
+    if unsure and verdict.lang != "en" and "en" in runners_up:
+        return _Verdict("en", 0.5, verdict.evidence + ("unsure: English, the usual Latin-script "
+                                                       "language here, is a runner-up",))
     return verdict
 
 
-_TURKIC_LATIN = frozenset({"tk", "crh", "tt", "uz", "az", "kk", "ky", "ba", "ug", "tr"})
-
-
-def _latin_models(low: str, evidence: str) -> _Verdict:
+def _latin_models(low: str, evidence: str) -> tuple[_Verdict, tuple[str, ...]]:
+    """pycld2 for longer text, else py3langid among _LATIN_CANDIDATES; with runners-up."""
     code, percent, reliable = _cld2(low)
     if reliable and percent >= 70 and len(low) >= 120:
-        return _Verdict(code, 0.9, (evidence, f"pycld2 {code} {percent}%"))
-    ranked = _py3langid().rank(low[:_MODEL_CHARS])
+        return _Verdict(code, 0.9, (evidence, f"pycld2 {code} {percent}%")), ()
+    ranked = [(lang, p) for lang, p in _py3langid().rank(low[:_MODEL_CHARS])
+              if lang in _LATIN_CANDIDATES]
+    total = sum(p for _, p in ranked) or 1.0
     lang, p = ranked[0]
-    return _Verdict(lang, round(min(p, 0.95), 3), (evidence, f"py3langid {lang} {p:.2f}"))
+    conf = round(min(p / total, 0.95), 3)
+    verdict = _Verdict(lang, conf, (evidence, f"py3langid {lang} {conf:.2f}"))
+    return verdict, tuple(code for code, _ in ranked[1:3])
 
 
 # --- Arabic script --------------------------------------------------------------------------
