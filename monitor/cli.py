@@ -324,6 +324,32 @@ def classify_cmd(source: Any) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
+@main.command("evaluate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The full report as JSON.")
+@handled
+def evaluate_cmd(file: Path, as_json: bool) -> None:
+    """Score the classifier (or the language detector) on a labelled JSON Lines file.
+
+    A file whose lines carry `label` (china_protest, china_other, protest_other, other) is
+    a classifier set: precision, recall and F1 per label and per language, and the
+    confusion table. A file with `lang` and `kind` but no `label` is a language-ID set.
+
+    Example: monitor evaluate eval/devset.jsonl
+    """
+    from monitor.evaluate import EvalError, evaluate_file, evaluate_langid_file
+
+    with file.open(encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip()), "")
+    try:
+        is_labelled = "label" in json.loads(first) if first else True
+        report = evaluate_file(file) if is_labelled else evaluate_langid_file(file)
+    except (EvalError, json.JSONDecodeError) as exc:
+        fail(f"{file}: {exc}")
+    click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json
+               else report.format())
+
+
 # ------------------------------------------------------------------ snapshot
 
 

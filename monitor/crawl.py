@@ -47,6 +47,7 @@ def scrapy_settings(cfg: Settings, log_level: str = "WARNING"):  # type: ignore[
         "USER_AGENT": cfg.user_agent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": cfg.concurrent_per_domain,
         "DOWNLOAD_DELAY": cfg.download_delay,
+        "AUTOTHROTTLE_START_DELAY": cfg.download_delay,
         "DOWNLOAD_TIMEOUT": cfg.download_timeout,
         "DOWNLOAD_MAXSIZE": cfg.max_page_bytes,
         "LOG_LEVEL": log_level,

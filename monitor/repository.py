@@ -27,7 +27,7 @@ URL_BATCH = 500
 # A skipped page is fetched again on later runs until it has failed this often; pages that
 # are simply not articles (audio bulletins, galleries, listings) are never fetched again.
 SKIP_RETRY_ATTEMPTS = 3
-PERMANENT_SKIPS = ("not_article", "listing", "too_large")
+PERMANENT_SKIPS = ("not_article", "listing", "too_large", "http_404", "http_410")
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,7 @@ class OutletSpider(scrapy.Spider):
             if url in known:
                 count(self.crawler.stats, edition_lang, "articles_seen")
                 continue
+            count(self.crawler.stats, edition_lang, "article_requests")
             yield scrapy.Request(url, self.parse_article, errback=self.failed,
                                  priority=ARTICLE_PRIORITY,
                                  meta={"lang": edition_lang, "kind": "article"})
@@ -225,8 +226,14 @@ class OutletSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         lang, kind = request.meta.get("lang", ""), request.meta.get("kind", "page")
         if failure.check(HttpError):
-            status = failure.value.response.status
-            count(self.crawler.stats, lang, f"{kind}_http_{status}")
+            reason = f"http_{failure.value.response.status}"
         else:
-            count(self.crawler.stats, lang, f"{kind}_failed")
-        self.logger.info("%s %s failed: %s", kind, request.url, failure.getErrorMessage())
+            reason = "fetch_failed"
+        count(self.crawler.stats, lang, f"{kind}_{reason}")
+        message = failure.getErrorMessage()
+        if kind == "article":
+            # Remembered, so a dead link is not fetched every night and nothing is lost
+            # silently: gone pages never again, other failures up to a few attempts.
+            self.repository.record_skip(request.url, outlet_id=self.outlet_id, reason=reason,
+                                        detail=message[:500])
+        self.logger.info("%s %s failed: %s", kind, request.url, message)
