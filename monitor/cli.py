@@ -17,12 +17,14 @@ import click
 from monitor.archive import ArchiveError
 from monitor.config import ConfigError, Settings
 from monitor.db import DatabaseError, make_engine, migrate
+from monitor.lock import LockBusy, run_lock
 from monitor.registry import Registry, RegistryError, UnknownOutlet
 
 EXIT_USAGE = 2
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     ConfigError, RegistryError, UnknownOutlet, DatabaseError, ArchiveError,
 )
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -41,6 +43,8 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             return fn(*args, **kwargs)
+        except LockBusy as exc:
+            fail(str(exc), EXIT_BUSY)
         except (*EXPECTED_ERRORS, SnapshotError) as exc:
             fail(str(exc))
         except OperationalError as exc:
@@ -128,11 +132,13 @@ def migrate_cmd(ctx: Context) -> None:
 @click.option("--since", callback=parse_day, help="Only items dated on or after YYYY-MM-DD.")
 @click.option("--until", callback=parse_day, help="Only items dated on or before YYYY-MM-DD.")
 @click.option("--log-level", default="WARNING", show_default=True)
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running crawl before giving up.")
 @pass_ctx
 @handled
 def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
               replay: tuple[Path, ...], since: date | None, until: date | None,
-              log_level: str) -> None:
+              log_level: str, wait: float) -> None:
     """Crawl outlets incrementally: only article URLs not yet stored are fetched.
 
     Example: monitor crawl --outlet tengrinews --lang kk
@@ -145,7 +151,8 @@ def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
     keys = list(outlets) or ctx.registry.keys()
     request = CrawlRequest(keys, lang=lang, sources=[s for s in sources.split(",") if s],
                            since=since, until=until)
-    run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
+    with run_lock(settings.data_dir, "crawl", wait=wait, engine=make_engine(settings.database_url)):
+        run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
     print_runs(ctx, run_key)
 
 
@@ -187,7 +194,8 @@ def demo_cmd(ctx: Context, rebuild: bool) -> None:
         n = build_warc(ctx.registry, warc)
         click.echo(f"snapshot: {n} recorded responses written to {warc}")
     replay_settings = Settings.from_env(replay=(warc,))
-    run_key = run_crawl(replay_settings, ctx.registry, CrawlRequest(ctx.registry.keys()))
+    with run_lock(settings.data_dir, "crawl", engine=make_engine(settings.database_url)):
+        run_key = run_crawl(replay_settings, ctx.registry, CrawlRequest(ctx.registry.keys()))
     print_runs(ctx, run_key)
     print_summary(ctx)
 
