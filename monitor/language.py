@@ -123,15 +123,15 @@ _KK_COMMON_CYR = (
 )
 _KK_LATIN_WORDS = frozenset(
     kazakh_latin_fold(cyrillic_to_latin(w)) for w in _KK_COMMON_CYR.split()
-) - {"men", "bar", "el", "bir", "is"}  # too common in English / Turkish to count alone
-_KK_LATIN_WEAK = frozenset({"men", "bar", "el", "bir"})
+) - {"men", "bar", "el", "bir", "is", "uc", "ol"}  # common in English / Turkish / Uzbek too
+_KK_LATIN_WEAK = frozenset({"men", "bar", "el"})
 _KK_LATIN_CHARS = "ǵńúóáýäūñ"  # letters no neighbouring Latin alphabet uses together
-_KK_APOS_PAIRS = re.compile("[aiunscgo][" + _APOSTROPHES + "]")
 
 _LATIN_FUNCTION_WORDS = {
     "en": frozenset(
         "the of and to in is for on that with by was were are from as at said it "
-        "has have this be an which will not its their".split()
+        "has have this be an which will not its their new after over amid says meet meets "
+        "more than first year years people".split()
     ),
     "tr": frozenset(
         "ve bir bu için ile olarak olan de da çok daha gibi kadar ise ancak sonra "
@@ -139,7 +139,8 @@ _LATIN_FUNCTION_WORDS = {
     ),
     "uz": frozenset(
         "va bilan uchun bu ham edi yil yili o'z bo'yicha qilish hamda esa bo'lgan "
-        "o'zbekiston xitoy".split()
+        "o'zbekiston xitoy yangi shahar shahri viloyat viloyati tuman tumanida qildi "
+        "oshdi ko'p katta kerak yo'q orqali davlat xalq".split()
     ),
     "az": frozenset("və bir bu üçün ilə olan da də çox daha kimi il ildə".split()),
 }
@@ -167,9 +168,10 @@ _CYR_FUNCTION_WORDS = {
     ),
     "bg": frozenset(
         "ще са във със към като които който която това тези този след е бе беше "
-        "според също".split()
+        "според също през срещу си се".split()
     ),
     "mn": frozenset("болон нь юм байна байсан энэ тэр гэж гэсэн бол ба оны".split()),
+    "tg": frozenset("дар ва бо аз ба шуд мешавад кард буд ки ин он барои карда".split()),
 }
 _CYRILLIC_MODEL_LANGS = ("ru", "kk", "ky", "uk", "bg", "mn", "be", "sr", "mk", "tg", "tt", "ba")
 
@@ -207,6 +209,8 @@ def _cyrillic(low: str, n_cyr: int) -> _Verdict:
         return _model_choice(low, ("sr", "mk"), "letters ђ ћ ј љ њ џ")
     if _letters(low, "ӣӯҷ") * 300 >= n_cyr:
         return _Verdict("tg", 0.95, ("letters ӣ ӯ ҷ",))
+    if "ҳ" in low and "ў" not in low:
+        return _Verdict("tg", 0.85, ("letter ҳ without ў (Uzbek has both)",))
     if _letters(low, "ҡҙҫ") * 200 >= n_cyr:
         return _Verdict("ba", 0.9, ("letters ҡ ҙ ҫ",))
     if low.count("җ") * 200 >= n_cyr and not _letters(low, "құі"):
@@ -215,21 +219,31 @@ def _cyrillic(low: str, n_cyr: int) -> _Verdict:
         return _with_u_short(low)
     if _letters(low, "їєґ") * 200 >= n_cyr:
         return _Verdict("uk", 0.97, ("letters ї є ґ",))
+    if "і" in low and _letters(low, "ыэ") and not _letters(low, _KK_STRONG + _KK_SHARED):
+        return _model_choice(low, ("be", "kk", "uk", "ru"), "і with ы э, no Kazakh letters")
     return _turkic_or_slavic(low, n_cyr)
 
 
 # Short words that Russian uses constantly and Kazakh never (Bulgarian shares them, but a text
-# with Kazakh letters is not Bulgarian).
+# with Kazakh letters is not Bulgarian), and endings Kazakh words do not have.
 _RU_SMALL_WORDS = frozenset("в и на не с по к из за от о у а но при для во со".split())
+_RU_ENDINGS = (
+    "ого", "его", "ому", "ему", "ых", "ый", "ая", "ое", "ые", "ие", "ют", "ят", "ся", "сь",
+    "ть", "ил",
+)
 
 
 def _russian_with_kazakh_names(words: list[str], hits: dict) -> bool:
-    """A Russian sentence naming «Қыз Жібек» or Қарағанды has Kazakh letters in few words."""
+    """A Russian sentence naming Жаңаөзен or «Қыз Жібек» has Kazakh letters in few words."""
     if not words:
         return False
     kk_words = sum(1 for w in words if any(ch in _KK_ALL for ch in w))
     small = sum(1 for w in words if w in _RU_SMALL_WORDS)
-    return small + hits["ru"] >= 2 and small + hits["ru"] > hits["kk"] and kk_words * 4 < len(words)
+    russian_like = sum(1 for w in words if len(w) > 3 and w.endswith(_RU_ENDINGS))
+    russian = small + hits["ru"] + russian_like
+    if not small and russian_like < 2 and not any(ch in _KK_STRONG for w in words for ch in w):
+        return False  # ң ө ү with little Russian around: Kyrgyz or Mongolian
+    return russian >= 2 and russian > 2 * hits["kk"] and kk_words * 3 < len(words)
 
 
 def _with_u_short(low: str) -> _Verdict:
@@ -247,7 +261,7 @@ def _turkic_or_slavic(low: str, n_cyr: int) -> _Verdict:
     kk_share = _letters(low, _KK_ALL) / n_cyr
     shared = _letters(low, _KK_SHARED)
     evidence = f"kk letters {kk_share:.1%}, function words {_fmt_hits(hits)}"
-    if strong and _russian_with_kazakh_names(words, hits):
+    if (strong or shared) and _russian_with_kazakh_names(words, hits):
         return _Verdict("ru", 0.8, (evidence, "Russian words around Kazakh names"))
     if strong and (kk_share >= 0.03 or hits["kk"] > hits["ru"]):
         conf = 0.99 if kk_share >= 0.05 and n_cyr >= 150 else 0.9
@@ -260,21 +274,55 @@ def _turkic_or_slavic(low: str, n_cyr: int) -> _Verdict:
             return _model_choice(low, ("ky", "mn", "kk"), "ң ө ү without ә ғ қ ұ һ і; " + evidence)
     if "і" in low and not strong and not shared and not _letters(low, "ыэё"):
         return _model_choice(low, ("uk", "be", "bg", "ru"), "і without Kazakh letters")
-    return _russian_or_neighbour(low, n_cyr, hits, evidence)
+    if hits["tg"] >= 2 and hits["tg"] > hits["ru"] + hits["bg"]:
+        return _Verdict("tg", 0.8, ("Tajik function words; " + evidence,))
+    return _russian_or_neighbour(low, n_cyr, words, hits, evidence)
 
 
-def _russian_or_neighbour(low: str, n_cyr: int, hits: dict, evidence: str) -> _Verdict:
+_BG_VOWEL_HARD_SIGN = re.compile(r"ъ[^еёюя\W]|ъ\b")
+_BG_ENDINGS = ("ите", "ата", "ото", "ът", "ят", "иха", "аха", "яха", "еха")
+
+
+_RU_ONLY_SMALL = frozenset("о об у к ко во со что это как был была были".split())
+_RU_HARD_SIGN = re.compile("ъ[еёюя]")
+_RU_ONLY_ENDINGS = ("ого", "его", "ому", "ему", "ый", "ий", "ая", "яя", "ое", "ые", "ть",
+                    "ться", "ся", "сь", "ешь", "ишь")
+
+
+def _russian_cues(low: str, words: list[str]) -> int:
+    """What Bulgarian lacks: о/у/к as words, ъ before е ё ю я, -ого / -ый / -ться endings."""
+    small = sum(1 for w in words if w in _RU_ONLY_SMALL)
+    endings = sum(1 for w in words if len(w) >= 4 and w.endswith(_RU_ONLY_ENDINGS))
+    return small + endings + len(_RU_HARD_SIGN.findall(low))
+
+
+def _bulgarian_cues(low: str, words: list[str]) -> int:
+    """ъ as a vowel (събрание, път) and article / aorist endings (-ите, -ът, -иха)."""
+    endings = sum(1 for w in words if len(w) >= 5 and w.endswith(_BG_ENDINGS))
+    return len(_BG_VOWEL_HARD_SIGN.findall(low)) + endings
+
+
+def _russian_or_neighbour(
+    low: str, n_cyr: int, words: list[str], hits: dict, evidence: str
+) -> _Verdict:
     has_ru_letters = _letters(low, "ыэё")
     if has_ru_letters and hits["ru"] >= hits["bg"] and n_cyr >= 150:
         return _Verdict("ru", 0.98, ("letters ы э ё; " + evidence,))
-    if not has_ru_letters and low.count("ъ") * 150 >= n_cyr and n_cyr >= 150:
-        return _Verdict("bg", 0.93, ("ъ as a vowel, no ы э ё",))
-    candidates = ("ru", "bg", "kk", "ky", "mn", "uk", "sr", "mk")
+    bg_cues = 0 if has_ru_letters else _bulgarian_cues(low, words) + hits["bg"]
+    if bg_cues * 40 >= len(words) and bg_cues >= 2 and n_cyr >= 150:
+        return _Verdict("bg", 0.93, (f"Bulgarian cues {bg_cues}, no ы э ё",))
+    candidates = ("ru", "bg", "kk", "ky", "mn", "uk", "sr", "mk", "tg")
     verdict = _model_choice(low, candidates, evidence)
-    if verdict.lang in ("bg", "mk", "sr") and (has_ru_letters or (
-        verdict.confidence < 0.8 and not hits["bg"] and hits["ru"] >= hits["bg"]
-    )):
-        return _Verdict("ru", 0.7, verdict.evidence + ("no Bulgarian cues: ru",))
+    ru_cues = _russian_cues(low, words)
+    if verdict.lang in ("bg", "mk", "sr") and (
+        has_ru_letters
+        or (verdict.lang == "bg" and ru_cues and ru_cues >= bg_cues)
+        or (verdict.confidence < 0.4 and not bg_cues)
+    ):
+        return _Verdict("ru", 0.7, verdict.evidence + (f"Russian cues {ru_cues}, Bulgarian "
+                                                       f"cues {bg_cues}: ru",))
+    if not has_ru_letters and bg_cues >= 2 and verdict.lang == "ru" and verdict.confidence < 0.9:
+        return _Verdict("bg", 0.7, verdict.evidence + (f"Bulgarian cues {bg_cues}",))
     if verdict.lang == "kk" and not _letters(low, _KK_ALL) and hits["ru"] > hits["kk"]:
         return _Verdict("ru", 0.6, verdict.evidence + ("Russian function words overrule kk",))
     return verdict
@@ -340,51 +388,90 @@ _TURKIC_LATIN = frozenset({"tk", "crh", "tt", "uz", "az", "kk", "ky", "ba", "ug"
 _UNLIKELY_TURKIC = frozenset({"tk", "crh", "tt", "ba"})
 
 
-def _kk_latin_score(words: list[str], low: str, n_lat: int, uz_hits: int) -> tuple[float, str]:
+_UZ_APOSTROPHE = re.compile("[og][" + _APOSTROPHES + "]")
+_KK_APOSTROPHE = re.compile("[aiuscny][" + _APOSTROPHES + "]")
+# ı next to a vowel (aı, eı, ıa: 2018 / 2021 spellings of й, и, я) and y as a vowel between
+# consonants (boldy, qyzmet): Kazakh spellings; Turkish and Uzbek keep y a consonant.
+_KK_I_VOWEL = re.compile("[aeouäöüūáóúý]ı|ı[aeouäöüūáóúý]")
+_KK_Y_VOWEL = re.compile("[bcdfghjklmnpqrstvz]y(?:[bcdfghjklmnpqrstvz]|\\b)")
+
+
+def _kk_latin_score(
+    words: list[str], low: str, n_lat: int, uzbek: bool
+) -> tuple[float, float, str]:
+    """Kazakh-Latin evidence: a score, the share of words that carry it, and a note."""
     folded = [kazakh_latin_fold(w) for w in words]
-    kk_words = sum(1 for w in folded if w in _KK_LATIN_WORDS)
-    kk_weak = sum(1 for w in words if w in _KK_LATIN_WEAK)
-    suffixed = sum(1 for w in folded
-                   if len(w) >= 5 and w.endswith(_KK_SUFFIXES) and not w.endswith("stan"))
-    suffix_share = suffixed / len(words) if words else 0.0
+    kk_word = [w in _KK_LATIN_WORDS for w in folded]
+    suffixed = [len(w) >= 5 and w.endswith(_KK_SUFFIXES) and not w.endswith("stan")
+                for w in folded]
+    marked = [any(ch in _KK_LATIN_CHARS or ch == "q" for ch in w) or "zh" in w
+              or bool(_KK_APOSTROPHE.search(w) or _KK_I_VOWEL.search(w)) for w in words]
+    suffix_share = sum(suffixed) / len(words) if words else 0.0
     kk_chars = _letters(low, _KK_LATIN_CHARS)
-    q_words = sum(1 for w in words if "q" in w)
     q_share = low.count("q") / n_lat
-    score = 2 * kk_words + 0.5 * kk_weak + min(kk_chars, 6)
-    score += 3 if q_share > 0.012 and q_words >= 2 else 0
-    score += 2 if suffix_share >= 0.4 and len(words) >= 3 else 0
+    score = 2 * sum(kk_word) + 0.5 * sum(w in _KK_LATIN_WEAK for w in words) + min(kk_chars, 6)
+    if q_share > 0.012 and sum("q" in w for w in words) >= 2 and not uzbek:
+        score += 3  # Kazakh writes қ as q constantly; so does Uzbek, hence the condition
+    if len(words) >= 3 and suffix_share >= 0.4:
+        score += 2 if suffix_share >= 0.6 else 1
     score += min(sum(1 for w in words if "zh" in w), 2)  # informal ж
-    if uz_hits == 0:
-        score += min(len(_KK_APOS_PAIRS.findall(low)), 4) * 0.5
-    evidence = (f"kk-Latin words {kk_words}, kk letters {kk_chars}, q {q_share:.1%}, "
-                f"Kazakh endings {suffix_share:.0%}")
-    return score, evidence
+    score += 0.5 * min(len(_KK_APOSTROPHE.findall(low)), 6)  # 2017: a' i' n' s' ...
+    score += 0.5 * min(len(_KK_I_VOWEL.findall(low)), 6)
+    score += 0.25 * min(len(_KK_Y_VOWEL.findall(low)), 8)
+    carriers = sum(1 for k, x, m in zip(kk_word, suffixed, marked, strict=True) if k or x or m)
+    share = carriers / len(words) if words else 0.0
+    evidence = (f"kk-Latin words {sum(kk_word)}, kk letters {kk_chars}, q {q_share:.1%}, "
+                f"Kazakh endings {suffix_share:.0%}, Kazakh-looking words {share:.0%}")
+    return score, share, evidence
+
+
+_EN_ENDINGS = ("ers", "ing", "tion", "tions", "ment", "ness", "ship", "ould")
+
+
+def _rival_hits(words: list[str], low: str) -> dict[str, int]:
+    hits = _function_word_hits(words, _LATIN_FUNCTION_WORDS)
+    hits["en"] += sum(1 for w in words if len(w) >= 5 and w.endswith(_EN_ENDINGS))
+    # Uzbek: oʻ gʻ (Kazakh 2017 has them too, but always with a' i' n' s' ...) and x
+    if not _KK_APOSTROPHE.search(low):
+        hits["uz"] += len(_UZ_APOSTROPHE.findall(low))
+    hits["uz"] += sum(1 for w in words if "x" in w)
+    return hits
 
 
 def _latin(low: str, n_lat: int) -> _Verdict:
     words = _WORD.findall(low)
-    hits = _function_word_hits(words, _LATIN_FUNCTION_WORDS)
+    hits = _rival_hits(words, low)
     rival = max(hits.values())
-    kk_score, kk_evidence = _kk_latin_score(words, low, n_lat, hits["uz"])
-    evidence = f"{kk_evidence}, function words {_fmt_hits(hits)}"
-    if kk_score >= 4 and kk_score > 2 * rival:
+    kk_score, kk_share, kk_evidence = _kk_latin_score(words, low, n_lat, hits["uz"] > 0)
+    evidence = f"{kk_evidence}, rival cues {_fmt_hits(hits)}"
+    short = len(words) <= 12
+    if kk_score >= 4 and kk_score > 2 * rival and (not short or kk_share >= 0.5):
         conf = 0.97 if kk_score >= 8 else 0.85
         return _Verdict("kk", conf, (evidence,))
     verdict, runners_up = _latin_models(low, evidence)
     if hits.get(verdict.lang, 0) >= 2 and verdict.confidence < 0.85:
         return _Verdict(verdict.lang, 0.85, verdict.evidence + ("function words agree",))
-    unsure = verdict.confidence < 0.5
-    if kk_score >= rival and (
-        (kk_score >= 1 and verdict.lang in _UNLIKELY_TURKIC)
-        or (kk_score >= 2 and unsure)
-        or (kk_score >= 2 and verdict.lang in _TURKIC_LATIN and verdict.confidence < 0.9)
-        or (kk_score >= 3 and verdict.lang in _TURKIC_LATIN)
+    if _kazakh_overrules(verdict, kk_score, rival) and (
+        not short or kk_share >= 0.5 or verdict.lang in _TURKIC_LATIN
     ):
         return _Verdict("kk", 0.7, verdict.evidence + ("Kazakh Latin cues overrule",))
-    if unsure and verdict.lang != "en" and "en" in runners_up:
+    if verdict.confidence < 0.5 and verdict.lang != "en" and (
+        "en" in runners_up or (hits["en"] and hits["en"] == rival)
+    ):
         return _Verdict("en", 0.5, verdict.evidence + ("unsure: English, the usual Latin-script "
                                                        "language here, is a runner-up",))
     return verdict
+
+
+def _kazakh_overrules(verdict: _Verdict, kk_score: float, rival: int) -> bool:
+    """Kazakh in Latin script looks like Crimean Tatar or Turkmen to the models."""
+    if kk_score < rival:
+        return False
+    if verdict.lang in _UNLIKELY_TURKIC:
+        return kk_score >= 0.5 or rival == 0
+    if verdict.lang in _TURKIC_LATIN:
+        return kk_score >= 3 or (kk_score >= 2 and verdict.confidence < 0.9)
+    return kk_score >= 2 and verdict.confidence < 0.5
 
 
 def _latin_models(low: str, evidence: str) -> tuple[_Verdict, tuple[str, ...]]:
