@@ -20,7 +20,14 @@ from monitor.classify import _load, classify  # noqa: E402
 from monitor.evaluate import read_jsonl  # noqa: E402
 from monitor.language import detect_language  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_language import long_articles  # noqa: E402
+
 TARGET_PER_SECOND = 1000
+
+
+def _lang_of(records: list[dict], title: str) -> str:
+    return next((r.get("lang") or "und" for r in records if (r.get("title") or "") == title), "und")
 
 
 def _pass(articles: list[tuple[str, str, str]]) -> float:
@@ -35,14 +42,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(ROOT / "eval" / "devset.jsonl"),
                         help="JSON Lines with title, text and lang")
     parser.add_argument("--passes", type=int, default=5, help="passes over the set (best kept)")
+    parser.add_argument("--article-chars", type=int, default=0,
+                        help="join dev-set texts of one language to this length first")
     parser.add_argument("--out", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
 
     if not Path(args.data).exists():
         print(f"{args.data} not found: pass --data FILE (JSON Lines with title, text, lang)")
         return 2
-    articles = [(r.get("title") or "", r.get("text") or "", r.get("lang") or "und")
-                for r in read_jsonl(args.data, ("text",))]
+    records = list(read_jsonl(args.data, ("text",)))
+    if args.article_chars:
+        articles = [(t, x, _lang_of(records, t)) for t, x in long_articles(records,
+                                                                           args.article_chars)]
+    else:
+        articles = [(r.get("title") or "", r.get("text") or "", r.get("lang") or "und")
+                    for r in records]
     chars = sum(len(t) + len(x) for t, x, _ in articles)
 
     start = time.perf_counter()

@@ -176,22 +176,38 @@ _KK_LATIN_FORMS = {
     "ы": ("i",), "і": ("i", "i'"), "ь": ("",), "э": ("e",), "ю": ("iu", "u", "i'u"), "я": ("ia", "a", "i'a"),
 }
 # One-to-one fold of lower-case Latin text, so positions survive; the generated patterns
-# above spell out what this fold leaves as two letters (sh, zh, n', ...).
-KK_LATIN_TEXT_FOLD = str.maketrans({
+# above spell out what this fold leaves as two letters (sh, zh, n', ...). Only the rare
+# non-ASCII letters are rewritten (str.translate is slow on non-ASCII text); the ASCII
+# variants (y for i, q for k, w for u, x for h) are matched by the patterns themselves.
+_KK_LATIN_FOLD = {
     "á": "a", "ä": "a", "à": "a", "â": "a", "ó": "o", "ö": "o", "ô": "o", "ú": "u", "ü": "u",
-    "ū": "u", "ù": "u", "û": "u", "ý": "u", "w": "u", "ı": "i", "í": "i", "ì": "i", "î": "i",
-    "ï": "i", "y": "i", "ń": "n", "ñ": "n", "ǵ": "g", "ğ": "g", "ş": "s", "ç": "c", "q": "k",
-    "x": "h", "é": "e", "ë": "e", "’": "'", "ʼ": "'", "ʻ": "'", "‘": "'", "`": "'", "´": "'",
-})
+    "ū": "u", "ù": "u", "û": "u", "ý": "u", "ı": "i", "í": "i", "ì": "i", "î": "i", "ï": "i",
+    "ń": "n", "ñ": "n", "ǵ": "g", "ğ": "g", "ş": "s", "ç": "c", "é": "e", "ë": "e",
+    "’": "'", "ʼ": "'", "ʻ": "'", "‘": "'", "`": "'", "´": "'",
+}
+_KK_LATIN_FOLD_RX = re.compile("[" + "".join(_KK_LATIN_FOLD) + "]")
+_ASCII_VARIANTS = {"i": "iy", "k": "kq", "u": "uw", "h": "hx"}
+
+
+def kk_latin_text_fold(low: str) -> str:
+    """Fold lower-case Kazakh Latin text (any alphabet since 2017) without moving positions."""
+    return _KK_LATIN_FOLD_RX.sub(lambda m: _KK_LATIN_FOLD[m.group()], low)
 
 
 def _kk_latin_letters(word: str) -> list[tuple[str, ...]]:
     return [_KK_LATIN_FORMS.get(ch, (ch,)) for ch in word]
 
 
+def _literal_rx(form: str) -> str:
+    return "".join(f"[{_ASCII_VARIANTS[ch]}]" if ch in _ASCII_VARIANTS else re.escape(ch)
+                   for ch in form)
+
+
 def _alternation(forms: tuple[str, ...]) -> str:
     forms = tuple(sorted(set(forms), key=len, reverse=True))
-    return re.escape(forms[0]) if len(forms) == 1 else f"(?:{'|'.join(map(re.escape, forms))})"
+    if len(forms) == 1:
+        return _literal_rx(forms[0])
+    return f"(?:{'|'.join(map(_literal_rx, forms))})"
 
 
 def _kk_latin_rx(word: str) -> str:
@@ -200,7 +216,12 @@ def _kk_latin_rx(word: str) -> str:
 
 def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
     head = _kk_latin_letters(word)[:letters]
-    return {"".join(parts) for parts in itertools.product(*head) if "".join(parts)}
+    keys = set()
+    for parts in itertools.product(*head):
+        key = "".join(parts)
+        options = [_ASCII_VARIANTS.get(ch, ch) for ch in key]
+        keys.update("".join(p) for p in itertools.product(*options) if p)
+    return keys
 
 
 def _token_rx(token: str, ending_rx: str, latin_kk: bool) -> str:
@@ -233,6 +254,18 @@ def _stem(pattern: str) -> str:
     return first[:-1] if first[-1] in "*~" and len(first) > 1 else first
 
 
+def _keys(pattern: str) -> list[str]:
+    """Automaton keys: the first stem, or for a phrase whose first word is exact, that word,
+    the separator (space or hyphen) and the next word's first letters, so that a common first
+    word ("chinese", "не") does not send every occurrence to a dozen phrase regexes."""
+    tokens = pattern.split()
+    stem = _stem(pattern)
+    if len(tokens) < 2 or tokens[0][-1] in "*~":
+        return [stem]
+    head = tokens[1].rstrip("*~")[:2]
+    return [f"{stem} {head}", f"{stem}-{head}"]
+
+
 @dataclass(frozen=True)
 class _Lexicon:
     matchers: dict[str, _Matcher]
@@ -263,7 +296,7 @@ def _load_group(path: Path, endings: dict, matchers: dict[str, _Matcher]) -> Non
     for number, cells in _read_tsv(path):
         concepts, pattern, weight = _parse_entry(path, number, cells)
         regex = _entry_regex(pattern, plain_end, latin_kk=False)
-        plain.add(_Entry(concepts, pattern, weight, regex), [_stem(pattern)])
+        plain.add(_Entry(concepts, pattern, weight, regex), _keys(pattern))
         if latin is not None and re.search("[а-яәғқңөұүһі]", pattern):
             regex = _entry_regex(pattern, latin_end, latin_kk=True)
             latin.add(_Entry(concepts, pattern, weight, regex), _kk_latin_keys(_stem(pattern)))
@@ -301,9 +334,15 @@ _GROUPS_FOR_LANG = {
 _SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)]*\s+|\n\s*")
 
 
+# One-to-one, so positions survive: every kind of space becomes " " (automaton keys use it).
+_SPACES = re.compile("[\t\n\r\x0b\x0c\xa0\u2002\u2003\u2009\u202f]")
+
+
 def _lower(text: str) -> str:
     low = text.lower()
-    return low if len(low) == len(text) else "".join(ch.lower()[:1] for ch in text)
+    if len(low) != len(text):
+        low = "".join(ch.lower()[:1] for ch in text)
+    return _SPACES.sub(" ", low)
 
 
 def _lead_end(text: str) -> int:
@@ -342,7 +381,7 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     for matcher in groups:
         if matcher.fold:
             if latin:
-                spans.extend(matcher.find(low.translate(KK_LATIN_TEXT_FOLD)))
+                spans.extend(matcher.find(kk_latin_text_fold(low)))
         else:
             spans.extend(matcher.find(low))
     lead_end = _lead_end(text) if name == "text" else 0
@@ -423,10 +462,10 @@ def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
     for pos, weight in protest:
         lo = bisect.bisect_left(positions, pos - 4 * NEAR_CHARS)
         hi = bisect.bisect_right(positions, pos + 4 * NEAR_CHARS)
+        sentence = f.sentence_of(pos) if lo < hi else -1
         for cpos, cweight in china[lo:hi]:
             if cpos == pos:
                 continue
-            sentence = f.sentence_of(pos)
             if abs(cpos - pos) <= NEAR_CHARS or f.sentence_of(cpos) == sentence:
                 best[sentence] = max(best.get(sentence, 0.0), 1.5 * min(cweight, weight))
     return sum(sorted(best.values(), reverse=True)[:6])
