@@ -41,6 +41,12 @@ _MONTHS: dict[int, tuple[str, ...]] = {
     11: ("ноябр", "қараша", "qarasha", "qaraşa", "november", "nov"),
     12: ("декабр", "желтоқсан", "jeltoqsan", "december", "dec"),
 }
+# Russian abbreviations as sites print them ("12 сент. 2019", "3 дек 2021"): whole words
+# only, so that "октава" or "декан" never read as months.
+_ABBREVIATIONS: dict[str, int] = {
+    "янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "авг": 8, "сен": 9, "сент": 9,
+    "окт": 10, "ноя": 11, "нояб": 11, "дек": 12,
+}
 _MONTH_LOOKUP = sorted(((stem, n) for n, stems in _MONTHS.items() for stem in stems),
                        key=lambda item: -len(item[0]))
 _WORD = r"[^\W\d_][\w'’]*"
@@ -64,6 +70,8 @@ _ISO_FULL = re.compile(
 
 def month_number(word: str) -> int | None:
     low = word.lower().replace("’", "'")
+    if low.rstrip(".") in _ABBREVIATIONS:
+        return _ABBREVIATIONS[low.rstrip(".")]
     for stem, number in _MONTH_LOOKUP:
         if low.startswith(stem):
             # "мая"/"май" and "mar"/"may" must be the whole word or a known inflection
