@@ -116,6 +116,27 @@ class CrawlCounter(Base):
     run: Mapped[CrawlRun] = relationship(back_populates="counters")
 
 
+class BackfillProgress(Base):
+    """One finished unit of a backfill (a day archive, or a dated child sitemap taken whole):
+    a restarted or repeated backfill skips the units marked done here."""
+
+    __tablename__ = "backfill_progress"
+    __table_args__ = (UniqueConstraint("outlet_id", "lang", "kind", "unit"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    lang: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # archive | sitemap
+    unit: Mapped[str] = mapped_column(String(1000))  # the day (YYYY-MM-DD) or the sitemap URL
+    stamp: Mapped[str] = mapped_column(String(40), default="")  # a sitemap's lastmod
+    state: Mapped[str] = mapped_column(String(16))  # done | failed
+    links: Mapped[int] = mapped_column(Integer, default=0)  # article links it listed
+    fetched: Mapped[int] = mapped_column(Integer, default=0)  # of which were requested
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # requests that failed
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
