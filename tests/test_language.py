@@ -129,3 +129,26 @@ def test_never_raises(text: str, title: str) -> None:
     assert isinstance(result, LanguageResult)
     assert result.script in {"Cyrl", "Latn", "Arab", "other"}
     assert 0.0 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ئۇيغۇر ئاپتونوم رايونىدا يېڭى مەكتەپ ئېچىلدى، ئوقۇغۇچىلار ئۈچۈن", "ug"),
+        ("O'zbekiston va Xitoy o'rtasidagi savdo hajmi o'tgan yili oshdi, deb xabar berdi "
+         "vazirlik.", "uz"),
+        ("Türkiye ile Çin arasındaki ticaret hacmi geçen yıl önemli ölçüde arttı.", "tr"),
+        ("Ўзбекистон ва Хитой ўртасидаги савдо ҳажми ўтган йили ошди.", "uz"),
+        ("Правителството одобри бюджета за следващата година", "bg"),
+        ("Дар Душанбе мактаби нав кушода шуд", "tg"),
+        ("Өскемен: жители требуют чистого воздуха", "ru"),
+        ("Jańaózen protesters meet Aqtóbe governor", "en"),
+    ],
+)
+def test_neighbours_and_hard_cases(text: str, lang: str) -> None:
+    assert detect_language(text).lang == lang
+
+
+def test_unsure_detector_takes_a_plausible_hint() -> None:
+    result = detect_language("", title="Атырауда митинг болды", hints=["kk-KZ"])
+    assert result.lang == "kk"
