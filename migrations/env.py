@@ -8,9 +8,17 @@ from sqlalchemy import engine_from_config, pool
 
 from monitor.config import Settings
 from monitor.models import Base
+from monitor.views import UNMODELLED_INDEXES, UNMODELLED_TABLE_PREFIX
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _modelled(name: str | None, type_: str, _parents: object) -> bool:
+    """The full-text table and index are created by hand (monitor/views.py), not modelled."""
+    if type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 
 def _url() -> str:
@@ -24,6 +32,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -46,6 +55,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

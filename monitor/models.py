@@ -263,3 +263,37 @@ class Match(Base):
     weight: Mapped[float] = mapped_column(Float, default=1.0)
 
     classification: Mapped[Classification] = relationship(back_populates="matches")
+
+
+# ------------------------------------------------------------------ reports (views, digest)
+
+
+class ReportZonePeriod(Base):
+    """The report time zone's UTC offset over time; the SQL views (monitor/views.py) use it
+    to turn published_at into a local day and ISO week on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "report_zone_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    utc_offset_seconds: Mapped[int] = mapped_column(Integer)
+
+
+class DigestSend(Base):
+    """One weekly digest to one recipient: sent once; a failed send is retried next run."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (UniqueConstraint("week", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), index=True)  # ISO week, 2026-W48
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    first_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
