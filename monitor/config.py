@@ -56,6 +56,20 @@ class Settings:
     origin_override: str = ""  # http://127.0.0.1:PORT: fetch every URL from this server
     redis_url: str = ""
     timezone: str = "Asia/Almaty"
+    # --- reports: weekly digest by email, schedule (docs/deploy.md)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)  # environment only, never printed
+    smtp_starttls: bool = True
+    smtp_timeout: int = 60
+    digest_from: str = ""
+    digest_to: tuple[str, ...] = field(default_factory=tuple)
+    digest_top: int = 5  # top stories per topic
+    nightly_at: str = "02:30"  # HH:MM in the time zone
+    digest_at: str = "mon 07:30"  # DAY HH:MM in the time zone
+    crawl_time_limit: int = 3 * 3600  # seconds one outlet's nightly crawl may take
+    nightly_parallel: int = 3  # outlets crawled at once by `monitor nightly`
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -87,9 +101,33 @@ class Settings:
             origin_override=env.get("MONITOR_ORIGIN_OVERRIDE", ""),
             redis_url=env.get("MONITOR_REDIS_URL", ""),
             timezone=env.get("MONITOR_TIMEZONE") or "Asia/Almaty",
+            smtp_host=env.get("MONITOR_SMTP_HOST", ""),
+            smtp_port=_int(env, "MONITOR_SMTP_PORT", 587, 1),
+            smtp_user=env.get("MONITOR_SMTP_USER", ""),
+            smtp_password=env.get("MONITOR_SMTP_PASSWORD", ""),
+            smtp_starttls=(env.get("MONITOR_SMTP_STARTTLS", "1") not in ("0", "false", "no")),
+            smtp_timeout=_int(env, "MONITOR_SMTP_TIMEOUT", 60, 1),
+            digest_from=env.get("MONITOR_DIGEST_FROM", ""),
+            digest_to=tuple(a.strip() for a in (env.get("MONITOR_DIGEST_TO") or "").split(",")
+                            if a.strip()),
+            digest_top=_int(env, "MONITOR_DIGEST_TOP", 5, 1),
+            nightly_at=env.get("MONITOR_NIGHTLY_AT") or "02:30",
+            digest_at=env.get("MONITOR_DIGEST_AT") or "mon 07:30",
+            crawl_time_limit=_int(env, "MONITOR_CRAWL_TIME_LIMIT", 3 * 3600, 60),
+            nightly_parallel=_int(env, "MONITOR_NIGHTLY_PARALLEL", 3, 1),
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def zone(self):  # type: ignore[no-untyped-def]
+        """The report and schedule time zone (a ZoneInfo), or ConfigError."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"MONITOR_TIMEZONE={self.timezone!r} is not a time zone name; "
+                              "use an IANA name such as Asia/Almaty or UTC") from None
 
     def redacted_database_url(self) -> str:
         """The database URL with any password masked, for messages and logs."""
