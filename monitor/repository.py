@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Integer, cast, func, or_, select, update
+from sqlalchemy import Boolean, Engine, Integer, bindparam, cast, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -359,3 +359,142 @@ class Repository:
             for run in runs:
                 _ = run.outlet, run.counters
             return runs
+
+    # ------------------------------------------------------------ reports: views, search,
+    # trends, digest (issue 5). The SQL views are defined in monitor/views.py; they read
+    # local days and ISO weeks from report_zone_periods, kept in step with the settings here.
+
+    def report_zone(self) -> str | None:
+        with self.session() as session:
+            return session.scalar(select(m.ReportZonePeriod.zone).limit(1))
+
+    def sync_report_zone(self, zone: str) -> bool:
+        """Make the views count days and weeks in ``zone``; True when the rows changed."""
+        from monitor.views import zone_periods
+
+        if self.report_zone() == zone:
+            return False
+        periods = zone_periods(zone)
+        with self.session() as session, session.begin():
+            session.execute(delete(m.ReportZonePeriod))
+            session.add_all(m.ReportZonePeriod(zone=zone, starts_at=p.starts_at, ends_at=p.ends_at,
+                                               utc_offset_seconds=p.utc_offset_seconds)
+                            for p in periods)
+        return True
+
+    def weekly_series_rows(self, by: str, first_week_start: str,
+                           last_week_start: str) -> list[tuple[str, str, int, int]]:
+        """(ISO week, key, relevant, articles) per week and topic, outlet or language, for
+        weeks whose Monday ('YYYY-MM-DD') is in the range; ``articles`` counts every article
+        of the same weeks and outlets (for a topic: all of them)."""
+        source = {"topic": ("v_weekly_topic_counts", "topic"), "outlet": ("v_weekly_counts", "outlet"),
+                  "lang": ("v_weekly_counts", "lang")}
+        if by not in source:
+            raise ValueError(f"weekly series by {by!r}: use topic, outlet or lang")
+        view, key = source[by]
+        query = text(
+            f"SELECT week, {key}, SUM(relevant), SUM(articles) FROM {view} "
+            "WHERE week_start >= :first AND week_start <= :last GROUP BY week, " + key
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query, {"first": first_week_start, "last": last_week_start}).all()
+        return [(w, k, int(r or 0), int(n or 0)) for w, k, r, n in rows]
+
+    def weekly_totals(self, first_week_start: str, last_week_start: str) -> dict[str, tuple[int, int]]:
+        """ISO week -> (relevant, articles) over every outlet."""
+        query = text("SELECT week, SUM(relevant), SUM(articles) FROM v_weekly_counts "
+                     "WHERE week_start >= :first AND week_start <= :last GROUP BY week")
+        with self.engine.connect() as conn:
+            rows = conn.execute(query, {"first": first_week_start, "last": last_week_start}).all()
+        return {w: (int(r or 0), int(n or 0)) for w, r, n in rows}
+
+    def week_articles(self, week: str, *, relevant_only: bool = True) -> list[dict]:
+        """The week's articles from v_articles, best score first."""
+        query = text(
+            "SELECT article_id, story_id, duplicate_kind, outlet, outlet_name, lang, title, url, "
+            "published_at, published_day, score, topics, relevant FROM v_articles "
+            "WHERE published_week = :week" + (" AND relevant = 1" if relevant_only else "")
+            + " ORDER BY score DESC, published_day DESC, article_id"
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query, {"week": week})]
+
+    def search_articles(self, *, fts5: str, tsquery: str, lang: str = "",
+                        since: datetime | None = None, relevant_only: bool = False,
+                        limit: int = 20) -> list[dict]:
+        """Full-text search (SQLite FTS5 ``fts5`` or PostgreSQL ``tsquery``, both built by
+        monitor.search from one user query), best match first, with a snippet."""
+        filters, params = "", {"limit": limit}
+        if lang:
+            filters += " AND a.lang = :lang"
+            params["lang"] = lang
+        if since is not None:
+            filters += " AND a.published_at >= :since"
+            params["since"] = since
+        if relevant_only:
+            filters += " AND c.relevant = :yes"
+            params["yes"] = True
+        cols = ("a.id AS article_id, o.key AS outlet, a.lang, a.published_at, a.title, a.url, "
+                "COALESCE(c.relevant, :no) AS relevant, COALESCE(c.topics, '') AS topics")
+        params["no"] = False
+        joins = ("JOIN outlets o ON o.id = a.outlet_id "
+                 "LEFT JOIN classifications c ON c.article_id = a.id")
+        if self.engine.dialect.name == "postgresql":
+            from monitor.views import PG_DOCUMENT
+
+            params["q"] = tsquery
+            query = text(
+                f"SELECT hit.*, ts_headline('simple', a2.text, to_tsquery('simple', :q), "
+                "'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1') AS snippet "
+                f"FROM (SELECT {cols}, ts_rank({PG_DOCUMENT}, to_tsquery('simple', :q)) AS rank "
+                f"FROM articles a {joins} WHERE {PG_DOCUMENT} @@ to_tsquery('simple', :q)"
+                f"{filters} ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id LIMIT :limit) hit "
+                "JOIN articles a2 ON a2.id = hit.article_id ORDER BY hit.rank DESC, "
+                "hit.published_at DESC NULLS LAST, hit.article_id"
+            )
+        else:
+            params["q"] = fts5
+            query = text(
+                f"SELECT {cols}, bm25(articles_fts, 4.0, 1.0) AS rank, "
+                "snippet(articles_fts, -1, '[', ']', '…', 16) AS snippet "
+                f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid {joins} "
+                f"WHERE articles_fts MATCH :q{filters} "
+                "ORDER BY rank, a.published_at DESC, a.id LIMIT :limit"
+            )
+        query = query.bindparams(bindparam("since", type_=m.UTCDateTime()),
+                                 bindparam("yes", type_=Boolean()), bindparam("no", type_=Boolean()))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query, params)]
+
+    def digest_sends(self, week: str) -> dict[str, m.DigestSend]:
+        """recipient -> its send record for the ISO week."""
+        with self.session() as session:
+            rows = session.scalars(select(m.DigestSend).where(m.DigestSend.week == week))
+            return {row.recipient: row for row in rows}
+
+    def record_digest_send(self, week: str, recipient: str, *, sent: bool, message_id: str = "",
+                           error: str = "") -> None:
+        with self.session() as session, session.begin():
+            row = session.scalar(select(m.DigestSend).where(
+                m.DigestSend.week == week, m.DigestSend.recipient == recipient))
+            now = now_utc()
+            if row is None:
+                row = m.DigestSend(week=week, recipient=recipient, attempts=0, first_attempt_at=now)
+                session.add(row)
+            row.attempts += 1
+            row.last_attempt_at = now
+            row.status = "sent" if sent else "failed"
+            row.message_id = message_id[:200]
+            row.error = error[:2000]
+            if sent:
+                row.sent_at = now
+
+    def interrupt_runs(self, run_key: str, message: str) -> int:
+        """Runs of ``run_key`` still 'running' (their process was killed) become 'interrupted'."""
+        with self.session() as session, session.begin():
+            result = session.execute(
+                update(m.CrawlRun)
+                .where(m.CrawlRun.run_key == run_key, m.CrawlRun.status == "running")
+                .values(status="interrupted", finished_at=now_utc(), message=message[:2000])
+            )
+            return result.rowcount or 0
