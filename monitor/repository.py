@@ -415,7 +415,7 @@ class Repository:
             "published_at, published_day, score, topics, relevant FROM v_articles "
             "WHERE published_week = :week" + (" AND relevant = 1" if relevant_only else "")
             + " ORDER BY score DESC, published_day DESC, article_id"
-        )
+        ).columns(published_at=m.UTCDateTime())
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query, {"week": week})]
 
@@ -461,8 +461,10 @@ class Repository:
                 f"WHERE articles_fts MATCH :q{filters} "
                 "ORDER BY rank, a.published_at DESC, a.id LIMIT :limit"
             )
-        query = query.bindparams(bindparam("since", type_=m.UTCDateTime()),
-                                 bindparam("yes", type_=Boolean()), bindparam("no", type_=Boolean()))
+        typed = {"since": m.UTCDateTime(), "yes": Boolean(), "no": Boolean()}
+        query = query.bindparams(
+            *(bindparam(k, type_=t) for k, t in typed.items() if k in params)
+        ).columns(published_at=m.UTCDateTime(), relevant=Boolean())
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query, params)]
 
