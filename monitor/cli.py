@@ -117,6 +117,7 @@ def migrate_cmd(ctx: Context) -> None:
 
     repo = ctx.repository()
     repo.sync_outlets(ctx.registry)
+    repo.sync_report_zone(ctx.settings.zone().key)  # the views' local days and weeks
     click.echo(f"{ctx.settings.redacted_database_url()} at revision {current_revision(repo.engine)}")
 
 
@@ -429,6 +430,187 @@ def snapshot_preview(ctx: Context, outlet: str, out: Path) -> None:
     from monitor.snapshot import preview
 
     click.echo(f"{preview(ctx.registry, outlet, out)} files written under {out}")
+
+
+# ------------------------------------------------------------------ reports and scheduling
+# (docs/analysts.md, docs/deploy.md)
+
+
+def report_repository(ctx: Context):  # type: ignore[no-untyped-def]
+    """The repository, with the SQL views counting days and weeks in MONITOR_TIMEZONE."""
+    ctx.settings.zone()
+    repo = ctx.repository()
+    repo.sync_report_zone(ctx.settings.timezone)
+    return repo
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--lang", default="", help="Only articles in this language (ru, kk, en).")
+@click.option("--since", callback=parse_day,
+              help="Only articles published on or after this day, YYYY-MM-DD (MONITOR_TIMEZONE).")
+@click.option("--relevant", is_flag=True, help="Only articles about China-related contestation.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON list for scripts.")
+@pass_ctx
+@handled
+def search_cmd(ctx: Context, query: str, lang: str, since: date | None, relevant: bool,
+               limit: int, as_json: bool) -> None:
+    """Full-text search over titles and texts (SQLite FTS5, PostgreSQL full-text search).
+
+    All words must occur; "a phrase" in quotes; word* matches by prefix (there is no
+    stemming: use prefixes for Russian and Kazakh endings); OR between alternatives; -word
+    excludes. Case is ignored. Best matches first; * after the language marks a relevant
+    article.
+
+    Example: monitor search 'митинг* китай*' --lang ru --since 2019-01-01
+    """
+    from monitor.search import (
+        SearchQueryError,
+        format_hits,
+        hit_json,
+        local_midnight_utc,
+        parse_query,
+    )
+
+    try:
+        parsed = parse_query(query)
+    except SearchQueryError as exc:
+        fail(str(exc))
+    zone = ctx.settings.zone()
+    hits = ctx.repository().search_articles(
+        fts5=parsed.fts5, tsquery=parsed.tsquery, lang=lang, relevant_only=relevant, limit=limit,
+        since=local_midnight_utc(since, zone) if since else None)
+    if as_json:
+        click.echo(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_hits(hits, zone))
+
+
+@main.command("trends")
+@click.option("--by", type=click.Choice(["topic", "outlet", "lang"]), default="topic",
+              show_default=True, help="One series per topic, outlet or language.")
+@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True,
+              help="How many ISO weeks to show.")
+@click.option("--until", "until_week", default=None,
+              help="Last week shown, YYYY-Www (default: the current week).")
+@click.option("--json", "as_json", is_flag=True, help="JSON object for scripts.")
+@pass_ctx
+@handled
+def trends_cmd(ctx: Context, by: str, weeks: int, until_week: str | None, as_json: bool) -> None:
+    """Weekly series of relevant articles, with the total from the same outlets and spikes.
+
+    Weeks are ISO weeks (Monday to Sunday) in MONITOR_TIMEZONE. A week is a spike when its
+    relevant count is at least 3, twice the mean of the 8 weeks before and that mean plus
+    two standard deviations (docs/analysts.md).
+
+    Example: monitor trends --by outlet --weeks 26 --json
+    """
+    from monitor.classify import TOPICS
+    from monitor.trends import IsoWeek, WeekError, weekly_trends
+
+    current = IsoWeek.current(ctx.settings.zone())
+    try:
+        end = IsoWeek.parse(until_week) if until_week else current
+    except WeekError as exc:
+        fail(str(exc))
+    trends = weekly_trends(report_repository(ctx), by=by, weeks=weeks, end=end,
+                           zone=ctx.settings.timezone, partial_week=current,
+                           keys=TOPICS if by == "topic" else ())
+    click.echo(json.dumps(trends.as_json(), ensure_ascii=False, indent=2) if as_json
+               else trends.format())
+
+
+@main.command("digest")
+@click.option("--week", default=None,
+              help="ISO week YYYY-Www (default: the last full week in MONITOR_TIMEZONE).")
+@click.option("--dry-run", is_flag=True, help="Write the digest as files instead of sending it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for --dry-run (default: $MONITOR_DATA_DIR/digests).")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running digest before giving up.")
+@pass_ctx
+@handled
+def digest_cmd(ctx: Context, week: str | None, dry_run: bool, out: Path | None, wait: float) -> None:
+    """Send the weekly email digest (HTML, plain text and a chart) to MONITOR_DIGEST_TO.
+
+    Each recipient gets a week's digest once: a re-run sends nothing new, and a failed send
+    is tried again on the next run (exit code 1 while any failed). --dry-run writes .eml,
+    .html, .txt and .png files and sends nothing.
+
+    Example: monitor digest --week 2026-W48 --dry-run --out /tmp/digest
+    """
+    from monitor.digest import DigestError, build_digest, default_week, run_digest, write_dry_run
+    from monitor.trends import IsoWeek, WeekError
+
+    settings = ctx.settings
+    try:
+        chosen = IsoWeek.parse(week) if week else default_week(settings)
+        if not dry_run:
+            report = run_digest(settings, ctx.registry, week=chosen, wait=wait)
+            click.echo(report.format())
+            sys.exit(1 if report.failed else 0)
+    except (WeekError, DigestError) as exc:
+        fail(str(exc))
+    digest = build_digest(report_repository(ctx), settings, ctx.registry, chosen)
+    paths = write_dry_run(digest, out or settings.data_dir / "digests",
+                          sender=settings.digest_from, recipients=settings.digest_to)
+    click.echo(f"{digest.subject}\n" + "\n".join(f"  {p}" for p in paths))
+
+
+@main.command("nightly")
+@click.option("--outlet", "outlets", multiple=True, help="Outlet key (repeatable); default all.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running crawl before giving up.")
+@pass_ctx
+@handled
+def nightly_cmd(ctx: Context, outlets: tuple[str, ...], wait: float) -> None:
+    """The nightly job, for cron or a systemd timer: crawl every outlet incrementally (each
+    in its own `scrapy crawl` process, within MONITOR_CRAWL_TIME_LIMIT), classify, record
+    crawl health in $MONITOR_DATA_DIR/health.json.
+
+    Exit code 0 when every outlet crawled well, 1 when any failed (listed on stderr), 75
+    when another crawl holds the lock. Crawl logs: $MONITOR_DATA_DIR/logs/.
+
+    Example: monitor nightly || echo "some outlets failed"
+    """
+    from monitor.schedule import run_nightly
+
+    result = run_nightly(ctx.settings, ctx.registry, outlets=outlets, wait=wait)
+    print_runs(ctx, result.run_key)
+    for line in result.failed:
+        click.echo(f"failed: {line}", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command("schedule")
+@click.option("--list", "list_only", is_flag=True, help="Print the jobs and their next runs, then exit.")
+@click.option("--outlet", "outlets", multiple=True, help="Nightly crawl only these outlets.")
+@pass_ctx
+@handled
+def schedule_cmd(ctx: Context, list_only: bool, outlets: tuple[str, ...]) -> None:
+    """Run the nightly crawl and the weekly digest in the foreground (APScheduler), at
+    MONITOR_NIGHTLY_AT and MONITOR_DIGEST_AT in MONITOR_TIMEZONE, until stopped.
+
+    Missed runs are coalesced into one; a job never overlaps itself, and the crawl and
+    digest locks keep it from overlapping `monitor nightly` started by cron. One scheduler
+    per data directory and database.
+
+    Example: MONITOR_NIGHTLY_AT=03:00 MONITOR_DIGEST_AT='mon 08:00' monitor schedule
+    """
+    import logging
+
+    from monitor.schedule import build_scheduler, describe_jobs, serve
+
+    for key in outlets:
+        ctx.registry.get(key)
+    if list_only:
+        for line in describe_jobs(build_scheduler(ctx.settings, outlets=outlets)):
+            click.echo(line)
+        return
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(ctx.settings, outlets=outlets)
 
 
 if __name__ == "__main__":
