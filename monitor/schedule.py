@@ -1,13 +1,13 @@
 """Scheduling: the nightly job and the weekly digest job, for cron / systemd (`monitor
-nightly`, `monitor digest`) and for the built-in scheduler (`monitor schedule`, APScheduler 3
-in the foreground), which calls the very same functions.
+nightly`, `monitor digest`) and for the built-in scheduler (`monitor schedule`, APScheduler
+3 in the foreground), which calls the very same functions.
 
 Nightly: under the crawl lock (the one `monitor crawl` and `monitor demo` take, so a cron
 run and a scheduler run never overlap), every outlet is crawled incrementally, each in its
-own `scrapy crawl` process (Twisted's reactor cannot restart in one process) with a time
-limit: Scrapy closes the spider itself at MONITOR_CRAWL_TIME_LIMIT seconds, and a process
-still alive after a grace period is terminated, then killed. Classification happens in the
-crawl's pipeline. Then crawl health (monitor.health) is computed and written to
+own Scrapy process (Twisted's reactor cannot restart in one process) with a time limit:
+Scrapy closes the spider itself at MONITOR_CRAWL_TIME_LIMIT seconds, and a process still
+alive after a grace period is terminated, then killed. Classification happens in the crawl's
+pipeline. Then crawl health (monitor.health) is computed and written to
 $MONITOR_DATA_DIR/health.json; the result says which outlets failed."""
 
 from __future__ import annotations
@@ -64,16 +64,35 @@ class NightlyResult:
 # ------------------------------------------------------------------ nightly
 
 
-def crawl_command(key: str, run_key: str, settings: Settings, log_file: Path) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "outlet", "-a", f"outlet={key}",
-            "-a", f"run_key={run_key}", "-s", f"CLOSESPIDER_TIMEOUT={settings.crawl_time_limit}",
-            "-s", f"LOG_FILE={log_file}", "-s", "LOG_LEVEL=INFO"]
+def crawl_command(key: str, run_key: str, log_file: Path) -> list[str]:
+    """A fresh Python running Scrapy's CrawlerProcess for one outlet (see crawl_child); not
+    the `scrapy crawl` command, which loads the spider's modules before Scrapy installs its
+    asyncio reactor and so refuses to start while a module imports twisted's reactor."""
+    return [sys.executable, "-m", "monitor.schedule", "crawl", key, run_key, str(log_file)]
+
+
+def crawl_child(key: str, run_key: str, log_file: str) -> None:
+    """The child side of crawl_command: the generic spider for one outlet, tagged with the
+    nightly's run key, closed by Scrapy itself at the time limit (CLOSESPIDER_TIMEOUT)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from monitor.crawl import scrapy_settings
+    from spiders.outlet import OutletSpider
+
+    cfg = Settings.from_env()
+    settings = scrapy_settings(cfg, "INFO")
+    settings.setdict({"CLOSESPIDER_TIMEOUT": cfg.crawl_time_limit, "LOG_FILE": log_file},
+                     priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl(OutletSpider, outlet=key, run_key=run_key, mode="replay" if cfg.replay else "live")
+    process.start()
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(SCRAPY_SETTINGS_MODULE="monitor.settings", DATABASE_URL=settings.database_url,
-               MONITOR_DATA_DIR=str(settings.data_dir))
+               MONITOR_DATA_DIR=str(settings.data_dir),
+               MONITOR_CRAWL_TIME_LIMIT=str(settings.crawl_time_limit))
     if settings.replay:
         env["MONITOR_REPLAY"] = os.pathsep.join(str(p) for p in settings.replay)
     return env
@@ -84,7 +103,7 @@ def crawl_outlet(key: str, run_key: str, settings: Settings, log_dir: Path) -> O
     log_file = log_dir / f"{key}.log"
     timed_out = False
     with log_file.with_suffix(".err").open("w") as stderr:
-        proc = subprocess.Popen(crawl_command(key, run_key, settings, log_file), cwd=ROOT,
+        proc = subprocess.Popen(crawl_command(key, run_key, log_file), cwd=ROOT,
                                 env=_child_env(settings), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=stderr)
         try:
@@ -243,3 +262,10 @@ def serve(settings: Settings, *, outlets: Sequence[str] = ()) -> None:
         log.info("scheduler started (time zone %s, pid %d)", settings.timezone, os.getpid())
         scheduler.start()
     log.info("scheduler stopped")
+
+
+if __name__ == "__main__":  # python -m monitor.schedule crawl KEY RUN_KEY LOG_FILE
+    if len(sys.argv) != 5 or sys.argv[1] != "crawl":
+        sys.exit("usage: python -m monitor.schedule crawl OUTLET RUN_KEY LOG_FILE "
+                 "(started by `monitor nightly`; run that instead)")
+    crawl_child(*sys.argv[2:])
