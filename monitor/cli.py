@@ -37,7 +37,7 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
         from monitor.snapshot import SnapshotError
 
@@ -47,8 +47,9 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc), EXIT_BUSY)
         except (*EXPECTED_ERRORS, SnapshotError) as exc:
             fail(str(exc))
-        except OperationalError as exc:
-            fail(f"database error: {exc.orig}. Check DATABASE_URL and that the database is "
+        except DBAPIError as exc:
+            reason = " ".join(str(exc.orig).split())  # psycopg's messages span lines
+            fail(f"database error: {reason}. Check DATABASE_URL and that the database is "
                  "reachable and writable (then run `monitor migrate`).", 3)
 
     return wrapper
@@ -144,7 +145,7 @@ def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
 
     Example: monitor crawl --outlet tengrinews --lang kk
     """
-    from monitor.crawl import CrawlRequest, run_crawl
+    from monitor.crawl import CrawlError, CrawlRequest, check_request, run_crawl
 
     settings = ctx.settings
     if replay:
@@ -152,9 +153,22 @@ def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
     keys = list(outlets) or ctx.registry.keys()
     request = CrawlRequest(keys, lang=lang, sources=[s for s in sources.split(",") if s],
                            since=since, until=until)
-    with run_lock(settings.data_dir, "crawl", wait=wait, engine=make_engine(settings.database_url)):
-        run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
+    try:
+        check_request(ctx.registry, request)
+        with run_lock(settings.data_dir, "crawl", wait=wait,
+                      engine=make_engine(settings.database_url)):
+            mark_interrupted(ctx)
+            run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
+    except CrawlError as exc:
+        fail(str(exc))
     print_runs(ctx, run_key)
+
+
+def mark_interrupted(ctx: Context) -> None:
+    """Under the crawl lock no other crawl runs, so a run still marked 'running' was killed
+    (SIGKILL, power loss): marked 'interrupted'. Its articles not stored are not known
+    either, so this crawl fetches them again."""
+    ctx.repository().mark_interrupted_runs()
 
 
 def print_runs(ctx: Context, run_key: str) -> None:
@@ -196,6 +210,7 @@ def demo_cmd(ctx: Context, rebuild: bool) -> None:
         click.echo(f"snapshot: {n} recorded responses written to {warc}")
     replay_settings = Settings.from_env(replay=(warc,))
     with run_lock(settings.data_dir, "crawl", engine=make_engine(settings.database_url)):
+        mark_interrupted(ctx)
         run_key = run_crawl(replay_settings, ctx.registry, CrawlRequest(ctx.registry.keys()))
     print_runs(ctx, run_key)
     print_summary(ctx)

@@ -35,9 +35,12 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not 0 <= value < float("inf"):  # also refuses nan
+        raise ConfigError(f"{name}={raw!r} must be a number of seconds, 0 or more")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class Settings:
     download_delay: float = 1.0
     download_timeout: int = 30
     max_page_bytes: int = 5 * 1024 * 1024
+    retry_backoff_base: float = 2.0  # seconds before the first retry, doubled each time
+    retry_backoff_max: float = 120.0  # longest wait between two retries
+    retry_after_max: float = 120.0  # a longer Retry-After is not waited for (counted)
+    db_retry_seconds: float = 300.0  # how long a crawl waits for its database to come back
     replay: tuple[Path, ...] = field(default_factory=tuple)
     origin_override: str = ""  # http://127.0.0.1:PORT: fetch every URL from this server
     redis_url: str = ""
@@ -97,6 +104,10 @@ class Settings:
             download_delay=_float(env, "MONITOR_DOWNLOAD_DELAY", 1.0),
             download_timeout=_int(env, "MONITOR_DOWNLOAD_TIMEOUT", 30, 1),
             max_page_bytes=_int(env, "MONITOR_MAX_PAGE_BYTES", 5 * 1024 * 1024, 1024),
+            retry_backoff_base=_float(env, "MONITOR_RETRY_BACKOFF_BASE", 2.0),
+            retry_backoff_max=_float(env, "MONITOR_RETRY_BACKOFF_MAX", 120.0),
+            retry_after_max=_float(env, "MONITOR_RETRY_AFTER_MAX", 120.0),
+            db_retry_seconds=_float(env, "MONITOR_DB_RETRY_SECONDS", 300.0),
             replay=replay,
             origin_override=env.get("MONITOR_ORIGIN_OVERRIDE", ""),
             redis_url=env.get("MONITOR_REDIS_URL", ""),

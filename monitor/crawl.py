@@ -14,10 +14,50 @@ from datetime import date
 
 from monitor.archive import ArchiveError
 from monitor.config import Settings
-from monitor.db import make_engine, migrate
+from monitor.db import DatabaseError, make_engine, migrate
 from monitor.registry import Registry
 from monitor.repository import Repository
 from monitor.transport import download_handlers
+
+SOURCES = ("feeds", "sitemaps", "listings")
+# Stat that holds why a crawl was stopped early (storage it cannot write); see stop_crawl.
+FATAL_STAT = "monitor_fatal"
+
+
+class CrawlError(ValueError):
+    """A crawl request that cannot be carried out as asked; the message says how to fix it."""
+
+
+def stop_crawl(crawler, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Stop a crawl at once for a reason that no retry can fix (the database or the archive
+    cannot be written). What is stored stays; ``run_crawl`` raises ``message`` as one
+    clear error once Scrapy has shut down, so the command exits non-zero."""
+    if crawler.stats.get_value(FATAL_STAT):
+        return
+    crawler.stats.set_value(FATAL_STAT, message)
+    logging.getLogger(__name__).error("stopping the crawl: %s", message)
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(crawler.engine.close_spider_async(reason="storage_error"))
+
+
+def check_request(registry: Registry, request: CrawlRequest) -> list[str]:
+    """The outlet keys to crawl; unknown outlets, languages or sources fail before anything
+    starts. With --lang, outlets without that edition are left out (an error if all are)."""
+    keys = [registry.get(key).key for key in request.outlets]  # raises UnknownOutlet
+    unknown = sorted(set(request.sources) - set(SOURCES))
+    if unknown:
+        raise CrawlError(f"unknown source(s) {', '.join(unknown)}; use a comma list of "
+                         f"{','.join(SOURCES)}")
+    if request.lang:
+        having = [k for k in keys if request.lang in registry.get(k).languages]
+        if not having:
+            langs = sorted({lang for k in keys for lang in registry.get(k).languages})
+            raise CrawlError(f"no outlet asked for has a {request.lang!r} edition; "
+                             f"their languages: {', '.join(langs)}")
+        keys = having
+    return keys
 
 
 @dataclass(frozen=True)
@@ -50,6 +90,10 @@ def scrapy_settings(cfg: Settings, log_level: str = "WARNING"):  # type: ignore[
         "AUTOTHROTTLE_START_DELAY": cfg.download_delay,
         "DOWNLOAD_TIMEOUT": cfg.download_timeout,
         "DOWNLOAD_MAXSIZE": cfg.max_page_bytes,
+        "MONITOR_RETRY_BACKOFF_BASE": cfg.retry_backoff_base,
+        "MONITOR_RETRY_BACKOFF_MAX": cfg.retry_backoff_max,
+        "MONITOR_RETRY_AFTER_MAX": cfg.retry_after_max,
+        "MONITOR_DB_RETRY_SECONDS": cfg.db_retry_seconds,
         "LOG_LEVEL": log_level,
     }
     if replay:
@@ -68,8 +112,7 @@ def run_crawl(cfg: Settings, registry: Registry, request: CrawlRequest,
 
     from spiders.outlet import OutletSpider
 
-    for key in request.outlets:
-        registry.get(key)  # unknown keys fail before anything starts
+    keys = check_request(registry, request)
     for path in cfg.replay:
         if not path.is_file():
             raise ArchiveError(f"replay archive {path} does not exist; build one with "
@@ -81,19 +124,28 @@ def run_crawl(cfg: Settings, registry: Registry, request: CrawlRequest,
     mode = request.mode or ("replay" if cfg.replay else "live")
     process = CrawlerProcess(scrapy_settings(cfg, log_level))
     logging.getLogger("scrapy").setLevel(log_level)
-    started = 0
-    for key in request.outlets:
+    crawlers = []
+    for key in keys:
         outlet = registry.get(key)
         if not outlet.crawlable:
             repository.record_skipped_run(key, run_key=run_key, mode=mode,
                                           status=outlet.status, message=outlet.status_reason)
             continue
+        crawlers.append(crawler := process.create_crawler(OutletSpider))
         process.crawl(
-            OutletSpider, outlet=key, lang=request.lang, run_key=run_key, mode=mode,
+            crawler, outlet=key, lang=request.lang, run_key=run_key, mode=mode,
             sources=",".join(request.sources), since=request.since.isoformat() if request.since else "",
             until=request.until.isoformat() if request.until else "",
         )
-        started += 1
-    if started:
+    if crawlers:
         process.start()
+    fatal = next((c.stats.get_value(FATAL_STAT) for c in crawlers
+                  if c.stats.get_value(FATAL_STAT)), None)
+    if any(c.stats.get_value("finish_reason") is None for c in crawlers) and not fatal:
+        raise CrawlError("a crawl did not start or did not finish; run again with "
+                         "--log-level INFO and see the first error in the log")
+    if fatal:
+        raise DatabaseError(f"the crawl stopped: {fatal}. Free disk space or make the database "
+                            "writable, then run it again: what is stored stays, the rest is "
+                            "fetched again")
     return run_key

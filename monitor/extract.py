@@ -79,6 +79,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(body):
+        # A UTF-8 page with a few broken bytes: one replacement character each, not the
+        # whole page read as windows-1251 mojibake.
+        return body.decode("utf-8", errors="replace")
     candidates = [_charset(content_type or ""), _meta_charset(body[:4096]), "windows-1251"]
     for name in candidates:
         if not name or name.replace("-", "").lower() == "utf8":
@@ -88,6 +92,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return body.decode("utf-8", errors="replace")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """At least 20 well-formed UTF-8 sequences for each malformed one. Single-byte Cyrillic
+    (windows-1251, KOI8-R) almost never forms valid multi-byte UTF-8 sequences."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good >= 20 * bad
 
 
 def _charset(content_type: str) -> str | None:

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from sqlalchemy.exc import DBAPIError
 
 from monitor.counters import count
+from monitor.crawl import stop_crawl
 from monitor.extract import Skip
 from monitor.items import PageItem
-from monitor.process import process_page
+from monitor.middlewares import sleep
+from monitor.process import analyze, process_page
+from monitor.repository import StoreResult, storage_fault
+
+log = logging.getLogger(__name__)
 
 # Skip reasons that mean "not an article" rather than "extraction failed".
 EXPECTED_SKIPS = frozenset({"not_article", "listing"})
@@ -30,6 +38,11 @@ class _Component:
 
 class ProcessPipeline(_Component):
     """extract -> language -> classify -> fingerprint (monitor.process.process_page)."""
+
+    def open_spider(self) -> None:
+        # Load the language and classifier resources (seconds) before the first request
+        # is sent: on the first page they would stall the reactor with downloads in flight.
+        analyze("", "warm-up", ())
 
     def process_item(self, item: PageItem) -> PageItem:
         result = process_page(item.page, self.spider.outlet)
@@ -53,12 +66,9 @@ class ProcessPipeline(_Component):
 class StorePipeline(_Component):
     """dedupe + store (monitor.repository.Repository.store_article)."""
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
         assert item.processed is not None, "ProcessPipeline must run first"
-        spider = self.spider
-        result = spider.repository.store_article(
-            item.processed, outlet_id=spider.outlet_id, run_id=spider.run_id
-        )
+        result = await self._store(item)
         count(self.crawler.stats, item.lang, {"new": "articles_new", "seen": "articles_seen",
                                               "duplicate": "articles_duplicate"}[result.status])
         if result.status == "new":
@@ -68,3 +78,32 @@ class StorePipeline(_Component):
             if result.duplicate_kind:
                 count(self.crawler.stats, item.lang, f"syndicated_{result.duplicate_kind}")
         return item
+
+    async def _store(self, item: PageItem) -> StoreResult:
+        """Store, waiting (up to MONITOR_DB_RETRY_SECONDS) while the database is away:
+        restarting, fail-over, locked. A database that cannot be written stops the crawl."""
+        spider = self.spider
+        patience = self.crawler.settings.getfloat("MONITOR_DB_RETRY_SECONDS", 300.0)
+        waited, delay = 0.0, 0.5
+        while True:
+            try:
+                return spider.repository.store_article(
+                    item.processed, outlet_id=spider.outlet_id, run_id=spider.run_id
+                )
+            except DBAPIError as exc:
+                fault = storage_fault(exc)
+                reason = " ".join(str(exc.orig).split())
+                if fault == "unavailable" and waited < patience:
+                    count(self.crawler.stats, item.lang, "store_retries")
+                    log.warning("database unavailable (%s); storing %s again in %.1f s",
+                                reason, item.page.url, delay)
+                    await sleep(delay)
+                    waited, delay = waited + delay, min(delay * 2, 10.0)
+                    continue
+                if fault is None:
+                    raise
+                count(self.crawler.stats, item.lang, "store_failed")
+                stop_crawl(self.crawler, f"the database cannot be written ({reason})"
+                           if fault == "unwritable" else
+                           f"the database stayed unavailable for {waited:.0f} s ({reason})")
+                raise DropItem(f"{item.page.url}: not stored, {reason}", log_level="INFO") from None

@@ -27,7 +27,24 @@ URL_BATCH = 500
 # A skipped page is fetched again on later runs until it has failed this often; pages that
 # are simply not articles (audio bulletins, galleries, listings) are never fetched again.
 SKIP_RETRY_ATTEMPTS = 3
-PERMANENT_SKIPS = ("not_article", "listing", "too_large", "http_404", "http_410")
+PERMANENT_SKIPS = ("not_article", "listing", "too_large", "http_404", "http_410", "redirected")
+
+
+# SQLSTATEs (PostgreSQL) and SQLite messages for a database a crawl cannot write to: no
+# retry helps, the crawl stops with a clear error. Lost connections are worth waiting for.
+_UNWRITABLE_STATES = {"53100", "25006", "42501", "58030"}  # disk full, read-only, denied, I/O
+_UNWRITABLE_WORDS = ("readonly", "read-only", "disk is full", "no space left", "disk i/o error",
+                     "unable to open database", "permission denied", "quota")
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """What a database error means for a running crawl: "unwritable" (read-only, disk full,
+    I/O error, permissions), "unavailable" (connection lost, server restarting, database
+    locked: wait and try again), or None (anything else: a bug, let it surface)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,9 @@ class Repository:
         with self.session() as session, session.begin():
             result = session.execute(
                 update(m.CrawlRun).where(m.CrawlRun.status == "running")
-                .values(status="interrupted", finished_at=now_utc())
+                .values(status="interrupted", finished_at=now_utc(),
+                        message="the crawl process ended without closing its run (killed?); "
+                                "its unstored articles are fetched by the next crawl")
             )
             return result.rowcount or 0
 

@@ -30,8 +30,10 @@ TELNETCONSOLE_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-MONITOR_RETRY_BACKOFF_BASE = 2.0
-MONITOR_RETRY_BACKOFF_MAX = 120.0
+MONITOR_RETRY_BACKOFF_BASE = _cfg.retry_backoff_base
+MONITOR_RETRY_BACKOFF_MAX = _cfg.retry_backoff_max
+MONITOR_RETRY_AFTER_MAX = _cfg.retry_after_max
+MONITOR_DB_RETRY_SECONDS = _cfg.db_retry_seconds
 DOWNLOAD_TIMEOUT = _cfg.download_timeout
 DOWNLOAD_MAXSIZE = _cfg.max_page_bytes
 DOWNLOAD_WARNSIZE = _cfg.max_page_bytes // 2
@@ -42,6 +44,7 @@ DNS_TIMEOUT = 20
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,
+    "monitor.middlewares.RedirectGuardMiddleware": 650,
     "monitor.middlewares.HealthCountersMiddleware": 880,
     "monitor.middlewares.WarcArchiveMiddleware": 950,
 }

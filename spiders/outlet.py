@@ -13,13 +13,13 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.counters import count
 from monitor.db import make_engine, migrate
 from monitor.discover import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
 from monitor.items import PageItem
+from monitor.middlewares import failure_reason
 from monitor.process import Page
 from monitor.registry import Edition, Registry
 from monitor.repository import Repository
@@ -220,20 +220,25 @@ class OutletSpider(scrapy.Spider):
             warc_offset=ref.offset if ref else None,
             warc_record_id=ref.record_id if ref else None,
         )
+        linked = (response.meta.get("redirect_urls") or [response.url])[0]
+        if canonicalize(linked) != canonicalize(response.url):
+            # The link moved: remembered, so it is not fetched again every night; the
+            # article is stored under the URL it moved to.
+            self.repository.record_skip(linked, outlet_id=self.outlet_id, reason="redirected",
+                                        detail=f"moved to {response.url}"[:500])
         yield PageItem(page=page, lang=response.meta.get("lang", ""))
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         lang, kind = request.meta.get("lang", ""), request.meta.get("kind", "page")
-        if failure.check(HttpError):
-            reason = f"http_{failure.value.response.status}"
-        else:
-            reason = "fetch_failed"
+        reason = failure_reason(failure)  # http_404, timeout, truncated, offsite, ...
         count(self.crawler.stats, lang, f"{kind}_{reason}")
         message = failure.getErrorMessage()
         if kind == "article":
             # Remembered, so a dead link is not fetched every night and nothing is lost
-            # silently: gone pages never again, other failures up to a few attempts.
-            self.repository.record_skip(request.url, outlet_id=self.outlet_id, reason=reason,
+            # silently: gone pages never again, other failures up to a few attempts. Under
+            # the URL the link named, not the last hop of its redirects.
+            linked = (request.meta.get("redirect_urls") or [request.url])[0]
+            self.repository.record_skip(linked, outlet_id=self.outlet_id, reason=reason,
                                         detail=message[:500])
         self.logger.info("%s %s failed: %s", kind, request.url, message)
