@@ -45,6 +45,13 @@ def storage_fault(exc: BaseException) -> str | None:
 
     if not isinstance(exc, DBAPIError):
         return None
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    text = str(exc.orig).lower()
+    if state in _UNWRITABLE_STATES or any(word in text for word in _UNWRITABLE_WORDS):
+        return "unwritable"
+    if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+        return "unavailable"
+    return None
 
 
 @dataclass(frozen=True)
