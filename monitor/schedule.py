@@ -215,8 +215,9 @@ def digest_job(settings: Settings):  # type: ignore[no-untyped-def]
 
 def build_scheduler(settings: Settings, *, background: bool = False, outlets: Sequence[str] = (),
                     jobs: dict[str, Callable[..., Any]] | None = None):  # type: ignore[no-untyped-def]
-    """The two jobs in MONITOR_TIMEZONE: misfires coalesced into one run, one instance of a
-    job at a time. ``jobs`` replaces the job functions (tests)."""
+    """The two jobs in MONITOR_TIMEZONE: misfires coalesced into one run, one job at a time.
+    ``jobs`` replaces the job functions."""
+    from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -224,7 +225,9 @@ def build_scheduler(settings: Settings, *, background: bool = False, outlets: Se
     zone = settings.zone()
     funcs = {"nightly": nightly_job, "digest": digest_job, **(jobs or {})}
     cls = BackgroundScheduler if background else BlockingScheduler
-    scheduler = cls(timezone=zone, job_defaults={
+    # One worker: jobs run one after another (a digest due during a long crawl waits for it,
+    # within the misfire grace), and Alembic's migrate is never entered by two threads.
+    scheduler = cls(timezone=zone, executors={"default": JobExecutor(1)}, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE})
     nightly = parse_at(settings.nightly_at, name="MONITOR_NIGHTLY_AT", weekly=False)
     weekly = parse_at(settings.digest_at, name="MONITOR_DIGEST_AT", weekly=True)
