@@ -105,8 +105,13 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+# The same markers, matched case-sensitively on lower-cased bytes: five times faster than
+# re.IGNORECASE over 20 kB, and this runs on every response (bench/pipeline_benchmark.py).
+_CHALLENGE_LOWER = re.compile(CHALLENGE_MARKERS.pattern.lower())
+
+
 def is_challenge(response: Response) -> bool:
-    return bool(CHALLENGE_MARKERS.search(response.body[:20000]))
+    return bool(_CHALLENGE_LOWER.search(response.body[:20000].lower()))
 
 
 async def sleep(seconds: float) -> None:

@@ -8,7 +8,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Boolean, Engine, Integer, bindparam, cast, delete, func, or_, select, text, update
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,9 +29,10 @@ from monitor import models as m
 from monitor.classify import Decision
 from monitor.dedupe import (
     CANDIDATE_WINDOW_DAYS,
+    SHINGLE_OVERLAP,
     SIMHASH_PREFILTER_BITS,
     distance,
-    is_near_duplicate,
+    shingles,
 )
 from monitor.process import ProcessedArticle
 from monitor.registry import Registry
@@ -52,6 +66,28 @@ def storage_fault(exc: BaseException) -> str | None:
     if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
         return "unavailable"
     return None
+
+
+# The store path runs once per crawled page: its statements are built once, with bound
+# parameters, so SQLAlchemy compiles each a single time (bench/pipeline_benchmark.py).
+_ART = m.Article.__table__
+_ID_BY_URL = select(_ART.c.id).where(_ART.c.url == bindparam("url"))
+_SAME_TEXT = (select(_ART.c.id, _ART.c.outlet_id, _ART.c.story_id)
+              .where(_ART.c.content_hash == bindparam("content_hash")).limit(20))
+_NEAR_IN_WINDOW = (select(_ART.c.id, _ART.c.simhash, _ART.c.story_id)
+                   .where(_ART.c.lang == bindparam("lang"),
+                          _ART.c.published_at.between(bindparam("lo"), bindparam("hi")))
+                   .order_by(_ART.c.id).limit(20000))
+_NEAR_BY_BAND = (select(_ART.c.id, _ART.c.simhash, _ART.c.story_id)
+                 .where(or_(_ART.c.sim_band0 == bindparam("b0"), _ART.c.sim_band1 == bindparam("b1"),
+                            _ART.c.sim_band2 == bindparam("b2"), _ART.c.sim_band3 == bindparam("b3")))
+                 .order_by(_ART.c.id).limit(20000))
+_TEXT_BY_ID = select(_ART.c.text).where(_ART.c.id == bindparam("article_id"))
+_INSERT_ARTICLE = insert(_ART)
+_SET_STORY = update(_ART).where(_ART.c.id == bindparam("article_id")).values(story_id=bindparam("story"))
+_INSERT_DECISION = insert(m.Classification.__table__)
+_INSERT_MATCHES = insert(m.Match.__table__)
+_INSERT_TOPICS = insert(m.ArticleTopic.__table__)
 
 
 @dataclass(frozen=True)
@@ -201,19 +237,16 @@ class Repository:
         Copies in other outlets are stored and linked to the first article's story."""
         ex, fp = item.extracted, item.fingerprint
         with self.session() as session, session.begin():
-            if session.scalar(select(m.Article.id).where(m.Article.url == ex.url)) is not None:
+            if session.scalar(_ID_BY_URL, {"url": ex.url}) is not None:
                 return StoreResult("seen", None)
-            same_text = session.execute(
-                select(m.Article.id, m.Article.outlet_id, m.Article.story_id)
-                .where(m.Article.content_hash == fp.content_hash).limit(20)
-            ).all()
+            same_text = session.execute(_SAME_TEXT, {"content_hash": fp.content_hash}).all()
             for art_id, art_outlet, _story in same_text:
                 if art_outlet == outlet_id:
                     self._add_alias(session, item.page.url, art_id)
                     return StoreResult("duplicate", art_id)
             story_id, kind = self._find_story(session, item, same_text)
             now = now_utc()
-            article = m.Article(
+            values = dict(
                 outlet_id=outlet_id, url=ex.url, fetched_url=item.page.url,
                 lang=item.language.lang, script=item.language.script,
                 lang_confidence=item.language.confidence, edition_lang=item.edition_lang,
@@ -228,19 +261,19 @@ class Repository:
                 warc_offset=item.page.warc_offset, warc_record_id=item.page.warc_record_id,
                 crawl_run_id=run_id, created_at=now, updated_at=now,
             )
-            session.add(article)
             try:
-                session.flush()
+                article_id = session.execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
             except IntegrityError:
                 # Another process stored the same URL between our check and insert.
                 session.rollback()
                 return StoreResult("seen", None)
-            if article.story_id is None:
-                article.story_id = article.id
+            if story_id is None:
+                story_id = article_id
+                session.execute(_SET_STORY, {"article_id": article_id, "story": article_id})
             if item.page.url != ex.url:
-                self._add_alias(session, item.page.url, article.id)
-            self._write_decision(session, article.id, item.decision)
-            return StoreResult("new", article.id, article.story_id, kind)
+                self._add_alias(session, item.page.url, article_id)
+            self._write_decision(session, article_id, item.decision, new=True)
+            return StoreResult("new", article_id, story_id, kind)
 
     @staticmethod
     def _add_alias(session: Session, url: str, article_id: int) -> None:
@@ -261,45 +294,56 @@ class Repository:
             return (first[2] or first[0]), "exact"
         fp = item.fingerprint
         published = item.extracted.published_at
-        query = select(m.Article.id, m.Article.simhash, m.Article.story_id)
         if published is not None:
             window = timedelta(days=CANDIDATE_WINDOW_DAYS)
-            query = query.where(m.Article.lang == item.language.lang,
-                                m.Article.published_at.between(published - window, published + window))
+            rows = session.execute(_NEAR_IN_WINDOW, {"lang": item.language.lang,
+                                                     "lo": published - window, "hi": published + window})
         else:
-            query = query.where(or_(m.Article.sim_band0 == fp.bands[0], m.Article.sim_band1 == fp.bands[1],
-                                    m.Article.sim_band2 == fp.bands[2], m.Article.sim_band3 == fp.bands[3]))
-        close = [row for row in session.execute(query.order_by(m.Article.id).limit(20000)).all()
-                 if distance(row[1], fp.simhash) <= SIMHASH_PREFILTER_BITS]
-        for art_id, simhash, story in close:
-            text = session.scalar(select(m.Article.text).where(m.Article.id == art_id)) or ""
-            if is_near_duplicate(simhash, text, fp.simhash, item.extracted.text):
+            rows = session.execute(_NEAR_BY_BAND, dict(zip(("b0", "b1", "b2", "b3"), fp.bands, strict=True)))
+        close = [row for row in rows.all() if distance(row[1], fp.simhash) <= SIMHASH_PREFILTER_BITS]
+        # dedupe.is_near_duplicate over every candidate, with this article's shingles
+        # computed once: the Simhash bound holds for ``close``, the overlap decides.
+        mine = shingles(item.extracted.text) if close else set()
+        for art_id, _simhash, story in close:
+            theirs = shingles(session.scalar(_TEXT_BY_ID, {"article_id": art_id}) or "")
+            if mine and theirs and len(mine & theirs) / min(len(mine), len(theirs)) >= SHINGLE_OVERLAP:
                 return (story or art_id), "near"
         return None, None
 
     # ------------------------------------------------------------ decisions
 
-    def _write_decision(self, session: Session, article_id: int, decision: Decision) -> None:
-        row = session.scalar(
-            select(m.Classification).where(m.Classification.article_id == article_id)
+    def _write_decision(self, session: Session, article_id: int, decision: Decision, *,
+                        new: bool = False) -> None:
+        """Insert or replace an article's decision, matches and topics (``new``: the
+        article was inserted in this transaction, so there is nothing to replace)."""
+        table, matches, topics = (m.Classification.__table__, m.Match.__table__,
+                                  m.ArticleTopic.__table__)
+        values = dict(
+            china=decision.china, protest=decision.protest, relevant=decision.relevant,
+            score=float(decision.score), topics=",".join(decision.topics),
+            lexicon_version=decision.lexicon_version, evidence=decision.as_json(),
+            decided_at=now_utc(),
         )
-        if row is None:
-            row = m.Classification(article_id=article_id)
-            session.add(row)
-        row.china, row.protest, row.relevant = decision.china, decision.protest, decision.relevant
-        row.score = float(decision.score)
-        row.topics = ",".join(decision.topics)
-        row.lexicon_version = decision.lexicon_version
-        row.evidence = decision.as_json()
-        row.decided_at = now_utc()
-        row.matches = [
-            m.Match(concept=x.concept, term=x.term[:200], location=x.where,
-                    position=x.position, weight=float(x.weight))
-            for x in decision.matches
-        ]
-        session.query(m.ArticleTopic).filter(m.ArticleTopic.article_id == article_id).delete()
-        for topic in decision.topics:
-            session.add(m.ArticleTopic(article_id=article_id, topic=topic))
+        existing = None if new else session.scalar(
+            select(table.c.id).where(table.c.article_id == article_id))
+        if existing is None:
+            class_id = session.execute(_INSERT_DECISION, {"article_id": article_id, **values}
+                                       ).inserted_primary_key[0]
+        else:
+            class_id = existing
+            session.execute(update(table).where(table.c.id == class_id).values(values))
+            session.execute(delete(matches).where(matches.c.classification_id == class_id))
+        if not new:
+            session.execute(delete(topics).where(topics.c.article_id == article_id))
+        if decision.matches:
+            session.execute(_INSERT_MATCHES, [
+                dict(classification_id=class_id, concept=x.concept, term=x.term[:200],
+                     location=x.where, position=x.position, weight=float(x.weight))
+                for x in decision.matches
+            ])
+        if decision.topics:
+            session.execute(_INSERT_TOPICS, [dict(article_id=article_id, topic=t)
+                                             for t in dict.fromkeys(decision.topics)])
 
     def update_analysis(self, article_id: int, lang: str, script: str, confidence: float,
                         decision: Decision) -> None:
