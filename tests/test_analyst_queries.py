@@ -145,3 +145,28 @@ def test_demo_database_answers_after_make_demo(sqlite_demo: dict[str, str], tmp_
                       sqlite_demo).stdout
     assert "week 2026-W48" in out
     assert (tmp_path / "digest-2026-W48.eml").stat().st_size > 10_000
+
+
+@pytest.mark.postgres
+def test_analyst_role_reads_everything_but_changes_nothing(postgres_server, postgres_demo) -> None:
+    import psycopg
+
+    url = _url(postgres_demo).replace("postgresql+psycopg://", "postgresql://", 1)
+    script = (ROOT / "deploy" / "analyst_role.sql").read_text(encoding="utf-8")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute(script)
+        owner.execute(script)  # idempotent
+        owner.execute("DROP ROLE IF EXISTS test_alice")
+        owner.execute("CREATE ROLE test_alice LOGIN IN ROLE monitor_analyst")
+    try:
+        with psycopg.connect(url, user="test_alice", autocommit=True) as conn:
+            assert conn.execute("SELECT current_user").fetchone()[0] == "test_alice"
+            assert conn.execute("SELECT COUNT(*) FROM v_articles").fetchone()[0] > 0
+            assert conn.execute("SELECT COUNT(*) FROM matches").fetchone()[0] > 0
+            for statement in ("UPDATE articles SET title = 'x'", "DELETE FROM outlets",
+                              "CREATE TABLE mine (x int)", "SELECT * FROM digest_sends"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+    finally:
+        with psycopg.connect(url, autocommit=True) as owner:
+            owner.execute("DROP ROLE test_alice")

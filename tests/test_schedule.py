@@ -170,3 +170,21 @@ def test_schedule_command_runs_one_instance_and_stops_on_sigterm(tmp_path: Path)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_environment_example_documents_every_setting_and_parses() -> None:
+    import re
+
+    example = (ROOT / "deploy" / "monitor.env.example").read_text(encoding="utf-8")
+    config = (ROOT / "monitor" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'"((?:MONITOR_|DATABASE_URL)[A-Z_]*)"', config))
+    named = set(re.findall(r"^#?((?:MONITOR_|DATABASE_URL)[A-Z_]*)=", example, re.M))
+    assert read <= named, f"document these in deploy/monitor.env.example: {sorted(read - named)}"
+    # Every line uncommented must make a valid configuration, read by sh as the crontab does.
+    uncommented = re.sub(r"^#((?:MONITOR_|DATABASE_URL)[A-Z_]*=)", r"\1", example, flags=re.M)
+    shown = subprocess.run(["sh", "-c", "set -a; . /dev/stdin; env -0"], input=uncommented,
+                           capture_output=True, text=True, check=True, env={})
+    env = dict(item.split("=", 1) for item in shown.stdout.split("\0") if "=" in item)
+    settings = Settings.from_env(env)
+    assert settings.digest_at == "mon 07:30" and settings.contact.endswith("(monitor@example.org)")
+    build_scheduler(settings, background=True)  # the times and zone parse
