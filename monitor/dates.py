@@ -60,6 +60,7 @@ _YEAR_DAY_MONTH = re.compile(
     rf"(\d{{4}})\s*(?:жылғы|жылы|жыл|ж\.?|jylğy|jylgy|jyly)?\s+(\d{{1,2}})\s+({_WORD})", re.I
 )
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?!\d)")
+_YMD_DOTTED = re.compile(r"(?<!\d)(\d{4})[./](\d{1,2})[./](\d{1,2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _TODAY = re.compile(r"\b(сегодня|бүгін|bügin|bugin|today)\b", re.IGNORECASE)
 _YESTERDAY = re.compile(r"\b(вчера|кеше|keshe|keşe|yesterday)\b", re.IGNORECASE)
@@ -132,6 +133,8 @@ def _calendar_day(text: str, today: date) -> date | None:
         return today
     if _YESTERDAY.search(text):
         return today - timedelta(days=1)
+    if m := _YMD_DOTTED.search(text):
+        return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if m := _ISO_DATE.search(text):
         return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     if m := _YEAR_DAY_MONTH.search(text):

@@ -162,25 +162,30 @@ def _text_of(value: Any) -> str | None:
 
 
 def _authors(meta: _Meta, tree: lxml.html.HtmlElement, outlet: Outlet | None) -> str | None:
-    names: list[str] = []
+    """JSON-LD authors, else the outlet's byline selector, else author meta tags; names the
+    outlet excludes (agency or organisation bylines) are dropped at every step, so an
+    organisation in JSON-LD does not hide the journalist in the visible byline."""
+    exclude = re.compile(outlet.overrides.author_exclude) if outlet and outlet.overrides.author_exclude else None
+
+    def kept(candidates: list[str]) -> list[str]:
+        cleaned = [_BYLINE_PREFIX.sub("", _clean(n)).strip(" ,;") for n in candidates if n]
+        return [n for n in cleaned if n and len(n) < 120 and not (exclude and exclude.search(n))]
+
     raw = meta.jsonld.get("author")
-    for item in raw if isinstance(raw, list) else [raw]:
-        name = _text_of(item)
-        if name:
-            names.append(name)
+    names = kept([_text_of(item) or "" for item in (raw if isinstance(raw, list) else [raw])])
     if not names and outlet and outlet.overrides.author_selector:
-        names = [_clean(e.text_content()) for e in tree.cssselect(outlet.overrides.author_selector)]
+        names = kept([e.text_content() for e in tree.cssselect(outlet.overrides.author_selector)])
     if not names:
         for key in ("author", "article:author", "byl"):
             value = meta.meta.get(key, "")
             if value and not value.startswith("http"):
-                names = [re.sub(r"^(by|автор:?)\s+", "", value, flags=re.I)]
-                break
-    if outlet and outlet.overrides.author_exclude:
-        pattern = re.compile(outlet.overrides.author_exclude)
-        names = [n for n in names if not pattern.search(n)]
-    names = list(dict.fromkeys(n for n in names if n and len(n) < 120))
-    return ", ".join(names) or None
+                names = kept([value])
+                if names:
+                    break
+    return ", ".join(dict.fromkeys(names)) or None
+
+
+_BYLINE_PREFIX = re.compile(r"^(by|автор(ы)?|авторы|текст|авторы материала)\s*:?\s+", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:
@@ -195,6 +200,22 @@ _VISIBLE_DATE_XPATH = (
     '//*[self::time or self::span or self::div or self::p or self::li]'
     '[contains(@class,"date") or contains(@class,"time") or contains(@class,"published")]'
 )
+_ASIDE = ("aside", "nav", "footer")
+_TEASER_CLASS = re.compile(r"related|teaser|card|recommend|more-news|sidebar|widget", re.I)
+
+
+def _main_times(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """<time datetime> elements of the article itself, not of related-news teasers."""
+    found = []
+    for el in tree.xpath("//time[@datetime]"):
+        ancestors = list(el.iterancestors())
+        if any(a.tag in _ASIDE or _TEASER_CLASS.search(a.get("class") or "") for a in ancestors):
+            continue
+        found.append(el)
+    inside = [el for el in found if any(a.tag in ("article", "main") for a in el.iterancestors())]
+    return inside or found
+
+
 _URL_DATE = re.compile(r"/(20\d\d|19\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|\b)")
 
 
@@ -213,7 +234,7 @@ def _published(
         for el in tree.cssselect(outlet.overrides.date_selector):
             found = found or attempt(el.get("datetime") or _clean(el.text_content()), "visible")
     if not found:
-        for el in tree.xpath("//article//time[@datetime] | //time[@datetime]")[:3]:
+        for el in _main_times(tree)[:3]:
             found = found or attempt(el.get("datetime"), "time")
     if not found:
         for el in tree.xpath(_VISIBLE_DATE_XPATH)[:12]:
