@@ -172,36 +172,41 @@ def _health(repo: Repository, registry: Registry, now: datetime) -> tuple[dict, 
 
 
 def chart_png(trends: Trends, week: IsoWeek) -> bytes:
-    """Stacked weekly bars of relevant articles per topic (matplotlib's Agg canvas, no
-    pyplot state), the digest's week outlined."""
+    """Grey bars: relevant articles per week; one line per topic (an article with two topics
+    counts on both lines, so the lines are not stacked). matplotlib's Agg canvas, no pyplot
+    state; the digest's week outlined."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(7.2, 3.0), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     labels = [w.split("-")[1] for w in trends.weeks]
-    bottom = [0] * len(labels)
-    shown = [(k, pts) for k, pts in trends.series.items() if any(p.relevant for p in pts)]
-    colors = ["#1b6ca8", "#e07b39", "#3a9b5d", "#c0392b", "#8e6bb8", "#8c6d46", "#d973b5", "#7f7f7f"]
-    for i, (key, pts) in enumerate(shown):
-        values = [p.relevant for p in pts]
-        ax.bar(labels, values, bottom=bottom, label=label(key), color=colors[i % len(colors)], width=0.7)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    x = list(range(len(labels)))
+    totals = [relevant for relevant, _ in trends.totals]
+    ax.bar(x, totals, color="#dcdcdc", width=0.75, label="all relevant articles", zorder=1)
     if week.key in trends.weeks:
         i = trends.weeks.index(week.key)
-        ax.bar([labels[i]], [max(bottom[i], 0.0001)], fill=False, edgecolor="#222", linewidth=1.2, width=0.8)
-    if not shown:
+        ax.bar([i], [max(totals[i], 0.0001)], fill=False, edgecolor="#333", linewidth=1.0,
+               width=0.75, zorder=3)
+    colors = ["#1b6ca8", "#e07b39", "#3a9b5d", "#c0392b", "#8e6bb8", "#8c6d46", "#d973b5", "#555"]
+    shown = [(k, pts) for k, pts in trends.series.items() if any(p.relevant for p in pts)]
+    for n, (key, pts) in enumerate(shown):
+        ax.plot(x, [p.relevant for p in pts], marker="o", markersize=3.5, linewidth=1.6,
+                color=colors[n % len(colors)], label=label(key), zorder=2)
+    if not any(totals):
         ax.text(0.5, 0.5, "no relevant articles in these weeks", ha="center", va="center",
                 transform=ax.transAxes, color="#666")
+    ax.set_xticks(x, labels)
+    ax.set_ylim(bottom=0, top=max([1, *totals]) * 1.15)
     ax.set_ylabel("relevant articles")
-    ax.set_title(f"Relevant articles per topic, {len(labels)} ISO weeks to {week.key} ({trends.zone})",
-                 fontsize=9)
+    ax.set_title(f"Relevant articles per week and topic, {len(labels)} ISO weeks to {week.key} "
+                 f"({trends.zone})", fontsize=9)
     ax.tick_params(labelsize=8)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
-    if shown:
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png", metadata={"Software": None})
@@ -243,7 +248,7 @@ def compose(digest: Digest, *, sender: str, recipient: str) -> EmailMessage:
     msg["Message-ID"] = make_msgid(f"digest.{digest.week.key}", domain=domain)
     msg.set_content(text, subtype="plain", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    html_part = msg.get_payload()[1]
+    html_part = list(msg.iter_parts())[1]
     html_part.add_related(digest.chart_png, maintype="image", subtype="png", cid=cid,
                           filename=f"monitor-{digest.week.key}.png")
     return msg
@@ -323,7 +328,9 @@ def _reason(exc: BaseException) -> str:
         codes = "; ".join(f"{code} {msg.decode(errors='replace')}" for code, msg in exc.recipients.values())
         return f"recipient refused: {codes}"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{type(exc).__name__} {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return f"{type(exc).__name__} {exc.smtp_code} {text}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -333,7 +340,7 @@ def send_digest(repo: Repository, settings: Settings, digest: Digest) -> SendRep
     week = digest.week.key
     report = SendReport(week)
     done = repo.digest_sends(week)
-    pending = []
+    pending: list[str] = []
     for rcpt in dict.fromkeys(settings.digest_to):
         (report.already if rcpt in done and done[rcpt].status == "sent" else pending).append(rcpt)
     if not pending:

@@ -178,14 +178,14 @@ def weekly_trends(repo: Repository, *, by: str = "topic", weeks: int = 12, end: 
     series: dict[str, tuple[Point, ...]] = {}
     for name in names:
         by_week = counts.get(name, {})
-        relevant = [by_week.get(w.key, (0, 0))[0] for w in scan]
+        weekly = [by_week.get(w.key, (0, 0))[0] for w in scan]
         points = []
         for i in range(BASELINE_WEEKS, len(scan)):
             week = scan[i].key
             total = totals.get(week, (0, 0))[1] if by == "topic" else by_week.get(week, (0, 0))[1]
-            base = relevant[i - BASELINE_WEEKS:i]
-            points.append(Point(week, relevant[i], total, sum(base) / BASELINE_WEEKS,
-                                is_spike(relevant[i], base)))
+            base = weekly[i - BASELINE_WEEKS:i]
+            points.append(Point(week, weekly[i], total, sum(base) / BASELINE_WEEKS,
+                                is_spike(weekly[i], base)))
         series[name] = tuple(points)
     return Trends(
         by=by, zone=zone, weeks=tuple(shown), series=series,
