@@ -165,7 +165,8 @@ def _authors(meta: _Meta, tree: lxml.html.HtmlElement, outlet: Outlet | None) ->
     """JSON-LD authors, else the outlet's byline selector, else author meta tags; names the
     outlet excludes (agency or organisation bylines) are dropped at every step, so an
     organisation in JSON-LD does not hide the journalist in the visible byline."""
-    exclude = re.compile(outlet.overrides.author_exclude) if outlet and outlet.overrides.author_exclude else None
+    pattern = outlet.overrides.author_exclude if outlet else None
+    exclude = re.compile(pattern) if pattern else None
 
     def kept(candidates: list[str]) -> list[str]:
         cleaned = [_BYLINE_PREFIX.sub("", _clean(n)).strip(" ,;") for n in candidates if n]
