@@ -62,6 +62,7 @@ class Edition:
     sitemap_follow: tuple[str, ...] = ()  # regexes on child-sitemap URLs worth following
     listings: tuple[str, ...] = ()  # templates with {page}
     listing_pages: int = 3
+    first_page: int = 1  # 0 for pagers that count from zero (Drupal's ?page=0)
     archive: str | None = None  # day archive template with {date:%Y/%m/%d} and optional {page}
     timezone: str | None = None  # overrides the outlet's zone for this edition
 

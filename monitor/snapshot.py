@@ -266,11 +266,13 @@ class SiteRenderer:
     def _listings(self, edition: Edition, items: list[dict[str, Any]]) -> Iterator[Response]:
         for template in edition.listings:
             pages = max(1, math.ceil(len(items) / PER_LISTING_PAGE))
-            for page in range(1, pages + 1):
-                chunk = items[(page - 1) * PER_LISTING_PAGE : page * PER_LISTING_PAGE]
+            first = edition.first_page
+            for number in range(pages):
+                page = first + number
+                chunk = items[number * PER_LISTING_PAGE : (number + 1) * PER_LISTING_PAGE]
                 url = template.format(page=page)
-                next_url = template.format(page=page + 1) if page < pages else None
-                prev_url = template.format(page=page - 1) if page > 1 else None
+                next_url = template.format(page=page + 1) if number < pages - 1 else None
+                prev_url = template.format(page=page - 1) if number > 0 else None
                 yield self._html(url, "listing.html.j2", items=chunk, page=page,
                                  next_url=next_url, prev_url=prev_url, edition=edition,
                                  title=None)
