@@ -160,15 +160,27 @@ def _sections(relevant: list[dict], points: dict[str, Point], top: int) -> tuple
 
 
 def _health(repo: Repository, registry: Registry, now: datetime) -> tuple[dict, ...] | None:
+    """Outlets that are not ok, one line per status and reason with the outlets (and their
+    languages) it applies to, worst first."""
     try:
         from monitor.health import outlet_health
     except ImportError:
         return None
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for row in outlet_health(repo, registry, now=now):
+        if row.status == "ok":
+            continue
+        why = "; ".join(getattr(row, "reasons", ()) or row.flags)
+        langs = groups.setdefault((row.status, why), {}).setdefault(row.outlet, [])
+        if row.lang:
+            langs.append(row.lang)
     rank = {"failing": 0, "blocked": 1, "warning": 2}
-    rows = sorted((r for r in outlet_health(repo, registry, now=now) if r.status != "ok"),
-                  key=lambda r: (rank.get(r.status, 3), r.outlet, r.lang or ""))
-    return tuple({"outlet": r.outlet, "lang": r.lang or "", "status": r.status,
-                  "flags": "; ".join(getattr(r, "reasons", ()) or r.flags)} for r in rows)
+    return tuple(
+        {"status": status, "why": why,
+         "outlets": ", ".join(f"{o} ({', '.join(langs)})" if langs else o
+                              for o, langs in sorted(outlets.items()))}
+        for (status, why), outlets in sorted(groups.items(), key=lambda kv: (rank.get(kv[0][0], 3), kv[0]))
+    )
 
 
 def chart_png(trends: Trends, week: IsoWeek) -> bytes:

@@ -24,6 +24,12 @@ from monitor.trends import IsoWeek
 from tests.conftest import monitor_env, run_monitor
 from tests.reportdata import add_article, at, make_repository
 
+try:
+    import monitor.health  # noqa: F401 - crawl health is another module's; the digest uses it
+    HAS_HEALTH = True
+except ImportError:
+    HAS_HEALTH = False
+
 WEEK = IsoWeek.parse("2026-W47")  # 16 to 22 November 2026
 EVIL = 'Протест у завода <script>alert("x")</script> & «Ко»'
 RECIPIENTS = ("analyst@example.org", "editor@example.org")
@@ -141,6 +147,11 @@ def test_digest_arrives_well_formed_with_the_chart_inline_and_titles_escaped(wee
         assert "Прошлая неделя" not in text and "Погода" not in text
         assert "4 relevant articles of 5 collected from 3 outlets (80.0%)" in text
         assert "Land and land leases: 3 relevant articles against an average of 0.1" in text
+        health = text.split("CRAWL HEALTH")[1]
+        if HAS_HEALTH:  # no crawl ran: every outlet is flagged, its languages on one line
+            assert "warning: " in health and "tengrinews (ru, kk, en)" in health
+        else:
+            assert "not available" in health
     assert sends(week_data) == {r: ("sent", 1) for r in RECIPIENTS}
 
 
