@@ -186,6 +186,146 @@ def print_runs(ctx: Context, run_key: str) -> None:
     Console().print(table)
 
 
+@main.command("backfill")
+@click.option("--outlet", required=True, help="Outlet key (`monitor outlets`).")
+@click.option("--lang", default="", help="Only this edition language (ru, kk, en).")
+@click.option("--since", callback=parse_day, required=True, help="First day, YYYY-MM-DD.")
+@click.option("--until", callback=parse_day, help="Last day, YYYY-MM-DD (default: today).")
+@click.option("--sources", default="",
+              help="Comma list of feeds,sitemaps,archive,listings (default: what each edition "
+                   "has; listings only where there is no archive or sitemap).")
+@click.option("--replay", "replay", multiple=True, type=click.Path(path_type=Path),
+              help="Replay this WARC instead of the network (repeatable).")
+@click.option("--log-level", default="WARNING", show_default=True)
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for a running crawl or backfill before giving up.")
+@pass_ctx
+@handled
+def backfill_cmd(ctx: Context, outlet: str, lang: str, since: date, until: date | None,
+                 sources: str, replay: tuple[Path, ...], log_level: str, wait: float) -> None:
+    """Walk one outlet's history between two days (day archives, dated sitemaps, feeds,
+    listings), with the crawl's politeness, skipping what is stored already.
+
+    Finished days are kept in the database: after an interruption, run the same command
+    again and it resumes; no stored article is fetched again. It takes the crawl lock, so a
+    scheduled crawl and a backfill never run at once.
+
+    Example: monitor backfill --outlet tengrinews --lang kk --since 2019-09-01 --until 2019-09-30
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.backfill import BackfillError, BackfillRequest, check_request, run_backfill
+
+    settings = Settings.from_env(replay=tuple(replay)) if replay else ctx.settings
+    entry = ctx.registry.get(outlet)
+    today = datetime.now(entry.zone()).date()
+    request = BackfillRequest(outlet, since, until or today, lang,
+                              tuple(s for s in sources.split(",") if s))
+    try:
+        check_request(ctx.registry, request, today + timedelta(days=1))
+    except BackfillError as exc:
+        fail(str(exc))
+    started = datetime.now(UTC)
+    with run_lock(settings.data_dir, "crawl", wait=wait, engine=make_engine(settings.database_url)):
+        with BackfillView(settings, ctx.registry, request, started) as view:
+            run_key = run_backfill(settings, ctx.registry, request, log_level=log_level.upper())
+    print_runs(ctx, run_key)
+    click.echo(view.summary())
+
+
+class BackfillView:
+    """A progress bar for a running backfill, drawn from what the spider writes to the
+    database (finished days, stored articles), polled from a thread: the spider has no UI."""
+
+    def __init__(self, settings: Settings, registry: Registry, request: Any,
+                 started: Any) -> None:
+        from monitor.backfill import days_between
+
+        self.settings, self.request, self.started = settings, request, started
+        outlet = registry.get(request.outlet)
+        self.langs = [e.lang for e in outlet.editions if e.archive
+                      and (not request.lang or e.lang == request.lang)
+                      and (not request.sources or "archive" in request.sources)]
+        self.total = len(days_between(request.since, request.until)) * len(self.langs)
+        self.days: dict[str, int] = {}
+        self.articles = 0
+        self.repo: Any = None
+
+    def poll(self) -> None:
+        from monitor.repository import Repository
+
+        if self.repo is None:
+            self.repo = Repository(make_engine(self.settings.database_url))
+        repo = self.repo
+        outlet_id = repo.outlet_id(self.request.outlet)
+        if outlet_id is None:
+            return
+        by_lang = repo.backfill_days(outlet_id, self.request.since.isoformat(),
+                                     self.request.until.isoformat())
+        days: dict[str, int] = {}
+        for lang in self.langs:
+            for state, n in by_lang.get(lang, {}).items():
+                days[state] = days.get(state, 0) + n
+        self.days = days
+        self.articles = repo.articles_created_since(outlet_id, self.started)
+
+    def __enter__(self) -> BackfillView:
+        import threading
+
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("days · {task.fields[articles]} articles stored"),
+                            TimeElapsedColumn(), console=Console(stderr=True))
+        r = self.request
+        self.task = self.bar.add_task(f"{r.outlet} {r.since}..{r.until}",
+                                      total=self.total or None, articles=0)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.bar.start()
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        while not self.stop.wait(0.5):
+            try:
+                self.poll()
+            except SQLAlchemyError:
+                continue  # the schema may not exist yet; the display simply waits
+            self._draw()
+
+    def _draw(self) -> None:
+        self.bar.update(self.task, completed=sum(self.days.values()), articles=self.articles)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.poll()
+        except SQLAlchemyError:
+            pass  # the run's own error is what the user needs to see
+        self._draw()
+        self.bar.stop()
+        if self.repo is not None:
+            self.repo.engine.dispose()
+
+    def summary(self) -> str:
+        done, failed = self.days.get("done", 0), self.days.get("failed", 0)
+        text = f"{self.articles} articles stored by this run"
+        if self.total:
+            left = self.total - done - failed
+            text += (f"; day archives: {done} done, {failed} failed, {left} not finished of "
+                     f"{self.total}")
+            if failed or left:
+                text += " (run the same command again to resume and retry)"
+        return text
+
+
 @main.command("demo")
 @click.option("--rebuild", is_flag=True, help="Rebuild the snapshot WARC even if fresh.")
 @pass_ctx
@@ -241,13 +381,19 @@ def print_summary(ctx: Context) -> None:
 
 @main.command("outlets")
 @click.option("--json", "as_json", is_flag=True, help="JSON list for scripts.")
+@click.option("--markdown", is_flag=True, help="The Markdown table of docs/outlets.md.")
 @pass_ctx
 @handled
-def outlets_cmd(ctx: Context, as_json: bool) -> None:
+def outlets_cmd(ctx: Context, as_json: bool, markdown: bool) -> None:
     """List the outlets in the registry with their languages and discovery.
 
-    Example: monitor outlets --json | jq '.[].key'
+    Example: monitor outlets --json | jq '.[].key'; monitor outlets --markdown > docs/outlets.md
     """
+    if markdown:
+        from monitor.outlet_docs import outlets_markdown
+
+        click.echo(outlets_markdown(ctx.registry), nl=False)
+        return
     outlets = [o.as_json() for o in ctx.registry]
     if as_json:
         click.echo(json.dumps(outlets, ensure_ascii=False, indent=2))
@@ -271,6 +417,57 @@ def stats_cmd(ctx: Context, as_json: bool) -> None:
         click.echo(json.dumps(ctx.repository().stats(), ensure_ascii=False, indent=2))
     else:
         print_summary(ctx)
+
+
+@main.command("health")
+@click.option("--json", "as_json", is_flag=True, help="JSON list of rows for scripts.")
+@click.option("--runs", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="N in 'no new article in N runs' (and the window for empty fields).")
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@pass_ctx
+@handled
+def health_cmd(ctx: Context, as_json: bool, runs: int, outlets: tuple[str, ...]) -> None:
+    """Crawl health per outlet and language, from the recorded runs: flags no new article
+    in N runs, a week far below the 28-day mean, many empty titles / dates / bodies,
+    blocked responses, a failed last run. Rules: docs/health.md.
+
+    Example: monitor health --json | jq '.[] | select(.status != "ok")'
+    """
+    from monitor.health import outlet_health, worst_first
+
+    for key in outlets:
+        ctx.registry.get(key)
+    rows = [r for r in outlet_health(ctx.repository(), ctx.registry, runs=runs)
+            if not outlets or r.outlet in outlets]
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+        return
+    print_health(worst_first(rows))
+
+
+def print_health(rows: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def day(value: Any) -> str:
+        return value.strftime("%Y-%m-%d") if value else "-"
+
+    table = Table(title="crawl health")
+    columns = ("outlet", "lang", "status", "last run", "new", "week", "28d mean", "newest",
+               "flags")
+    for col in columns:
+        table.add_column(col, justify="right" if col in ("new", "week", "28d mean") else "left")
+    colour = {"ok": "green", "warning": "yellow", "failing": "red", "blocked": "magenta"}
+    for r in rows:
+        mean = "-" if r.mean_28d is None else f"{r.mean_28d:.1f}"
+        table.add_row(r.outlet, r.lang, f"[{colour[r.status]}]{r.status}[/]", day(r.last_run_at),
+                      str(r.new_articles), str(r.week_volume), mean, day(r.newest_article),
+                      ", ".join(r.flags))
+    console = Console()
+    console.print(table)
+    for r in rows:
+        for reason in r.reasons:
+            console.print(f"{r.outlet} {r.lang}: {reason}", highlight=False)
 
 
 # ------------------------------------------------------------------ single-document tools

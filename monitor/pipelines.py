@@ -59,6 +59,12 @@ class ProcessPipeline(_Component):
                            log_level="INFO")
         for warning in result.extracted.warnings:
             count(self.crawler.stats, item.lang, warning)
+        # Health counters (monitor/health.py): pages extracted, and which had empty fields.
+        count(self.crawler.stats, item.lang, "extracted")
+        if not result.extracted.title.strip():
+            count(self.crawler.stats, item.lang, "empty_title")
+        if not result.extracted.author:
+            count(self.crawler.stats, item.lang, "empty_author")
         item.processed = result
         return item
 

@@ -570,3 +570,90 @@ class Repository:
                 .values(status="interrupted", finished_at=now_utc(), message=message[:2000])
             )
             return result.rowcount or 0
+
+    # ------------------------------------------------------------ backfill progress
+
+    def finished_backfill_units(self, outlet_id: int, lang: str, kind: str) -> dict[str, str]:
+        """unit -> stamp of the units (days, child sitemaps) a backfill finished."""
+        with self.session() as session:
+            rows = session.execute(
+                select(m.BackfillProgress.unit, m.BackfillProgress.stamp).where(
+                    m.BackfillProgress.outlet_id == outlet_id, m.BackfillProgress.lang == lang,
+                    m.BackfillProgress.kind == kind, m.BackfillProgress.state == "done",
+                )
+            ).all()
+        return {unit: stamp for unit, stamp in rows}
+
+    def record_backfill_unit(self, outlet_id: int, lang: str, kind: str, unit: str, *,
+                             state: str, stamp: str = "", links: int = 0, fetched: int = 0,
+                             failed: int = 0, run_id: int | None = None) -> None:
+        """Insert or update one backfill unit's outcome (done | failed)."""
+        with self.session() as session, session.begin():
+            row = session.scalar(select(m.BackfillProgress).where(
+                m.BackfillProgress.outlet_id == outlet_id, m.BackfillProgress.lang == lang,
+                m.BackfillProgress.kind == kind, m.BackfillProgress.unit == unit,
+            ))
+            if row is None:
+                row = m.BackfillProgress(outlet_id=outlet_id, lang=lang, kind=kind, unit=unit)
+                session.add(row)
+            row.state, row.stamp, row.run_id, row.updated_at = state, stamp, run_id, now_utc()
+            row.links, row.fetched, row.failed = links, fetched, failed
+
+    def backfill_days(self, outlet_id: int, since: str, until: str) -> dict[str, dict[str, int]]:
+        """Day-archive units between two ISO days, by language and state: {"ru": {"done": 3}}."""
+        with self.session() as session:
+            rows = session.execute(
+                select(m.BackfillProgress.lang, m.BackfillProgress.state,
+                       func.count(m.BackfillProgress.id))
+                .where(m.BackfillProgress.outlet_id == outlet_id,
+                       m.BackfillProgress.kind == "archive",
+                       m.BackfillProgress.unit.between(since, until))
+                .group_by(m.BackfillProgress.lang, m.BackfillProgress.state)
+            ).all()
+        out: dict[str, dict[str, int]] = {}
+        for lang, state, n in rows:
+            out.setdefault(lang, {})[state] = n
+        return out
+
+    def articles_created_since(self, outlet_id: int, since: datetime) -> int:
+        """Articles of one outlet stored at or after ``since`` (a backfill's progress)."""
+        with self.session() as session:
+            return session.scalar(select(func.count(m.Article.id)).where(
+                m.Article.outlet_id == outlet_id, m.Article.created_at >= since)) or 0
+
+    # ------------------------------------------------------------ crawl health
+
+    def recent_runs(self, outlet_key: str, limit: int) -> list[m.CrawlRun]:
+        """The outlet's newest crawl runs (backfills left out), newest first, with counters."""
+        from sqlalchemy.orm import selectinload
+
+        with self.session() as session:
+            return list(session.scalars(
+                select(m.CrawlRun).join(m.Outlet, m.Outlet.id == m.CrawlRun.outlet_id)
+                .where(m.Outlet.key == outlet_key, m.CrawlRun.mode != "backfill")
+                .options(selectinload(m.CrawlRun.counters))
+                .order_by(m.CrawlRun.id.desc()).limit(limit)
+            ))
+
+    def newest_published(self) -> dict[tuple[str, str], datetime]:
+        """(outlet key, edition language) -> the newest stored article's publication time."""
+        lang = func.coalesce(m.Article.edition_lang, m.Article.lang)
+        with self.session() as session:
+            rows = session.execute(
+                select(m.Outlet.key, lang, func.max(m.Article.published_at))
+                .join(m.Article, m.Article.outlet_id == m.Outlet.id).group_by(m.Outlet.key, lang)
+            ).all()
+        return {(key, lg): when for key, lg, when in rows if when is not None}
+
+    def volume_between(self, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+        """(outlet key, edition language) -> articles published in [start, end) (the fetch
+        time stands in for articles without a date)."""
+        lang = func.coalesce(m.Article.edition_lang, m.Article.lang)
+        when = func.coalesce(m.Article.published_at, m.Article.fetched_at)
+        with self.session() as session:
+            rows = session.execute(
+                select(m.Outlet.key, lang, func.count(m.Article.id))
+                .join(m.Article, m.Article.outlet_id == m.Outlet.id)
+                .where(when >= start, when < end).group_by(m.Outlet.key, lang)
+            ).all()
+        return {(key, lg): n for key, lg, n in rows}

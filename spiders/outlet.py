@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 import scrapy
@@ -112,12 +112,17 @@ class OutletSpider(scrapy.Spider):
                               meta={"lang": edition.lang, "kind": "listing",
                                     "template": template, "page": page})
 
-    def _in_range(self, when: datetime | None) -> bool:
+    def _in_range(self, when: datetime | None, lang: str = "") -> bool:
+        """Is ``when`` within --since/--until? The bounds are calendar days in the edition's
+        time zone (UTC without a language), as day archives and visible dates count them."""
         if when is None:
             return True
-        if self.since and when < datetime.combine(self.since, time.min, UTC):
-            return False
-        return not (self.until and when > datetime.combine(self.until, time.max, UTC))
+        day = self._local_day(when, lang)
+        return not ((self.since and day < self.since) or (self.until and day > self.until))
+
+    def _local_day(self, when: datetime, lang: str = "") -> date:
+        zone = self.outlet.zone(self.outlet.edition(lang)) if lang else UTC
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(zone).date()
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         lang = response.meta["lang"]
@@ -128,7 +133,9 @@ class OutletSpider(scrapy.Spider):
             self.logger.warning("feed %s unreadable: %s", response.url, exc)
             return
         count(self.crawler.stats, lang, "feed_links", len(links))
-        yield from self.article_requests((lk for lk in links if self._in_range(lk.published)), lang)
+        yield from self.article_requests(
+            (lk for lk in links if self._in_range(lk.published, lang)), lang
+        )
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         lang = response.meta["lang"]
@@ -143,7 +150,7 @@ class OutletSpider(scrapy.Spider):
             return
         count(self.crawler.stats, lang, "sitemap_links", len(sitemap.entries))
         yield from self.article_requests(
-            (lk for lk in sitemap.entries if self._in_range(lk.published)), lang
+            (lk for lk in sitemap.entries if self._in_range(lk.published, lang)), lang
         )
 
     def child_sitemaps(self, children: list[Link], lang: str) -> Iterable[scrapy.Request]:
@@ -157,7 +164,7 @@ class OutletSpider(scrapy.Spider):
             )
             # A child last modified before the range holds nothing new for it.
             if wanted and (child.published is None or not self.since
-                           or child.published.date() >= self.since):
+                           or self._local_day(child.published, lang) >= self.since):
                 yield scrapy.Request(child.url, self.parse_sitemap, errback=self.failed,
                                      meta={"lang": lang, "kind": "sitemap"})
 
