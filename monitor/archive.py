@@ -4,8 +4,11 @@ replay tools read; article rows keep (file, offset, record id) of their record."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -113,7 +116,11 @@ def iter_records(path: Path) -> Iterator[Recorded]:
             for record in iterator:
                 if record.rec_type != "response":
                     continue
-                yield _recorded(record, str(path), iterator.get_record_offset())
+                recorded = _recorded(record, str(path), 0)  # the body, before the offset
+                offset = iterator.get_record_offset()  # reads to the record's end
+                yield Recorded(recorded.url, recorded.status, recorded.headers, recorded.body,
+                               recorded.date, RecordRef(str(path), offset, recorded.ref.record_id,
+                                                        recorded.date))
     except OSError as exc:
         raise ArchiveError(f"cannot read WARC {path}: {exc}") from None
 
@@ -144,37 +151,115 @@ def read_record(path: str | Path, offset: int) -> Recorded:
 
 
 class ReplayIndex:
-    """URL -> newest record over a set of WARC files; the replay middleware's lookup."""
+    """URL -> newest record over a set of WARC files; the replay transport's lookup.
+
+    Each WARC gets an on-disk index (canonical URL -> record offset) in an SQLite file beside
+    it, ``<name>.idx.sqlite3`` (in the temporary folder when the WARC's folder is read-only),
+    built on first use and again whenever the WARC changes. Replaying a large archive so
+    holds no per-URL state in memory, and a second replay of it starts at once."""
 
     def __init__(self, paths: Sequence[Path]):
         self.paths = [Path(p) for p in paths]
-        self._index: dict[str, tuple[int, int]] = {}
-        for number, path in enumerate(self.paths):
+        for path in self.paths:
             if not path.exists():
                 raise ArchiveError(f"replay archive {path} does not exist; build it with "
                                    "`monitor snapshot build` or point MONITOR_REPLAY at a WARC")
-            with open(path, "rb") as fh:
-                iterator = ArchiveIterator(fh)
-                for record in iterator:
-                    if record.rec_type == "response":
-                        url = record.rec_headers.get_header("WARC-Target-URI")
-                        self._index[_key(url)] = (number, iterator.get_record_offset())
+        self._indexes = [_open_index(path) for path in self.paths]
+
+    def _lookup(self, url: str) -> tuple[int, int] | None:
+        key = _key(url)
+        # Later files win, as later records of one file do (INSERT OR REPLACE when built).
+        for number in range(len(self._indexes) - 1, -1, -1):
+            row = self._indexes[number].execute(
+                "SELECT offset FROM records WHERE url = ?", (key,)).fetchone()
+            if row is not None:
+                return number, row[0]
+        return None
 
     def __len__(self) -> int:
-        return len(self._index)
+        if len(self._indexes) == 1:
+            return self._indexes[0].execute("SELECT count(*) FROM records").fetchone()[0]
+        return len(self.urls())
 
     def __contains__(self, url: str) -> bool:
-        return _key(url) in self._index
+        return self._lookup(url) is not None
 
     def get(self, url: str) -> Recorded | None:
-        hit = self._index.get(_key(url))
+        hit = self._lookup(url)
         if hit is None:
             return None
         number, offset = hit
         return read_record(self.paths[number], offset)
 
     def urls(self) -> list[str]:
-        return list(self._index)
+        seen: dict[str, None] = {}
+        for index in self._indexes:
+            seen.update((url, None) for (url,) in index.execute("SELECT url FROM records"))
+        return list(seen)
+
+    def close(self) -> None:
+        for index in self._indexes:
+            index.close()
+
+
+INDEX_VERSION = 1
+
+
+def index_path(warc: Path) -> Path:
+    """Where the replay index of ``warc`` lives: beside it, or in the temporary folder."""
+    beside = warc.with_name(warc.name + ".idx.sqlite3")
+    if os.access(warc.parent, os.W_OK):
+        return beside
+    digest = hashlib.sha1(str(warc.resolve()).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "monitor-replay-index"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{warc.name}-{digest}.idx.sqlite3"
+
+
+def _open_index(warc: Path) -> sqlite3.Connection:
+    target = index_path(warc)
+    stat = warc.stat()
+    stamp = (stat.st_size, stat.st_mtime_ns, INDEX_VERSION)
+    if target.exists():
+        db = sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            if db.execute("SELECT size, mtime_ns, version FROM meta").fetchone() == stamp:
+                return db
+        except sqlite3.DatabaseError:
+            pass  # unreadable or from another version: built again below
+        db.close()
+    _build_index(warc, target, stamp)
+    return sqlite3.connect(f"file:{target}?mode=ro", uri=True, check_same_thread=False)
+
+
+def _build_index(warc: Path, target: Path, stamp: tuple[int, int, int]) -> None:
+    """Index every response record of ``warc``; written under a temporary name and renamed,
+    so two processes replaying the same WARC never see half an index."""
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                         "CREATE TABLE meta (size INTEGER, mtime_ns INTEGER, version INTEGER);"
+                         "CREATE TABLE records (url TEXT PRIMARY KEY, offset INTEGER) WITHOUT ROWID;")
+        batch: list[tuple[str, int]] = []
+        with open(warc, "rb") as fh:
+            iterator = ArchiveIterator(fh)
+            for record in iterator:
+                if record.rec_type == "response":
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    batch.append((_key(url), iterator.get_record_offset()))
+                    if len(batch) >= 2000:
+                        db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", batch)
+                        batch.clear()
+        db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", batch)
+        db.execute("INSERT INTO meta VALUES (?, ?, ?)", stamp)
+        db.commit()
+    except OSError as exc:
+        raise ArchiveError(f"cannot index WARC {warc}: {exc}") from None
+    finally:
+        db.close()
+    os.replace(tmp, target)
 
 
 def _key(url: str) -> str:

@@ -44,6 +44,9 @@ REDIRECT_MAX_TIMES = 5
 DNS_TIMEOUT = 20
 
 # --- components, in data-flow order
+# Request fingerprints on disk, not in memory (monitor/seen.py); scrapy-redis's filter in
+# distributed mode (monitor/distributed.py).
+DUPEFILTER_CLASS = "monitor.seen.DiskDupeFilter"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "monitor.middlewares.BackoffRetryMiddleware": 550,

@@ -23,6 +23,7 @@ from monitor.middlewares import failure_reason
 from monitor.process import Page
 from monitor.registry import Edition, Registry
 from monitor.repository import Repository
+from monitor.seen import DiskSet
 from monitor.urls import canonicalize
 
 SOURCES = ("feeds", "sitemaps", "listings")
@@ -59,8 +60,9 @@ class OutletSpider(scrapy.Spider):
         self.until = _parse_day(until, "until")
         self.run_id: int | None = None
         # Article URLs this run requested or counted as seen: a link met again in another
-        # feed or listing is neither requested twice nor counted twice.
-        self._met: set[str] = set()
+        # feed or listing is neither requested twice nor counted twice. On disk, so that
+        # memory does not grow with the crawl (monitor/seen.py).
+        self._met = DiskSet("met")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -199,10 +201,9 @@ class OutletSpider(scrapy.Spider):
                 edition = self.outlet.edition_for(url)
                 if edition and (not self.lang or edition.lang == self.lang):
                     candidates.setdefault(url, edition.lang)
-        fresh = {u: lang_ for u, lang_ in candidates.items() if u not in self._met}
+        fresh = {u: candidates[u] for u in self._met.add_new(candidates)}
         known = self.repository.known_urls(fresh)
         for url, edition_lang in fresh.items():
-            self._met.add(url)
             if url in known:
                 count(self.crawler.stats, edition_lang, "articles_seen")
                 continue

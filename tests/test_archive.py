@@ -41,3 +41,18 @@ def test_newest_record_wins(tmp_path) -> None:
     with WarcArchive(new) as b:
         b.write_response("https://x.kz/p", 200, [], b"new")
     assert ReplayIndex([old, new]).get("https://x.kz/p").body == b"new"
+
+
+def test_replay_index_lives_on_disk_and_follows_the_warc(tmp_path) -> None:
+    from monitor.archive import index_path
+
+    path = tmp_path / "run.warc.gz"
+    with WarcArchive(path) as archive:
+        archive.write_response("https://x.kz/a", 200, [], b"first")
+    assert ReplayIndex([path]).get("https://x.kz/a").body == b"first"
+    assert index_path(path).exists() and len(ReplayIndex([path])) == 1  # built once, reused
+    with WarcArchive(path) as archive:  # the WARC grows: the index is built again
+        archive.write_response("https://x.kz/b", 200, [], b"second")
+    index = ReplayIndex([path])
+    assert sorted(index.urls()) == ["https://x.kz/a", "https://x.kz/b"]
+    assert [r.body for r in iter_records(path)] == [b"first", b"second"]
