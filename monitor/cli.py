@@ -416,6 +416,7 @@ def stats_cmd(ctx: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(ctx.repository().stats(), ensure_ascii=False, indent=2))
     else:
+        ctx.repository()  # a new database gets its schema: zero counts, not "no such table"
         print_summary(ctx)
 
 

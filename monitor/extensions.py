@@ -7,9 +7,11 @@ import logging
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import DBAPIError
 
 from monitor.counters import split_counters, total
 from monitor.pipelines import EXPECTED_SKIPS
+from monitor.repository import storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,13 @@ class CrawlRunRecorder:
             + sum(v for (_, n), v in counters.items() if n.startswith("error_")),
         }
         status = "finished" if reason == "finished" else reason
-        spider.repository.finish_run(spider.run_id, status=status, totals=totals,
-                                     counters=counters)
+        try:
+            spider.repository.finish_run(spider.run_id, status=status, totals=totals,
+                                         counters=counters)
+        except DBAPIError as exc:
+            if storage_fault(exc) is None:
+                raise
+            # The run stays 'running'; the next crawl marks it 'interrupted'.
+            log.error("run %s of %s not closed: %s", spider.run_id, spider.outlet_key, exc.orig)
+            return
         log.info("run %s of %s: %s", spider.run_id, spider.outlet_key, totals)

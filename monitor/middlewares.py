@@ -297,4 +297,7 @@ class WarcArchiveMiddleware:
 
     def close(self) -> None:
         if self.archive is not None:
-            self.archive.close()
+            try:
+                self.archive.close()
+            except OSError as exc:  # the disk filled up: the records written stay readable
+                self.crawler.spider.logger.error("WARC %s not closed: %s", self.archive.path, exc)

@@ -224,7 +224,8 @@ class Repository:
             result = session.execute(
                 update(m.CrawlRun).where(m.CrawlRun.status == "running")
                 .values(status="interrupted", finished_at=now_utc(),
-                        message="the crawl process ended without closing its run (killed?); "
+                        message="the crawl process ended without closing its run (killed, or its "
+                                "database could not be written); "
                                 "its unstored articles are fetched by the next crawl")
             )
             return result.rowcount or 0

@@ -13,16 +13,18 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, UsageError
 from scrapy.http import Response
+from sqlalchemy.exc import DBAPIError
 from twisted.python.failure import Failure
 
 from monitor.counters import count
+from monitor.crawl import FATAL_STAT
 from monitor.db import make_engine, migrate
 from monitor.discover import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
 from monitor.items import PageItem
 from monitor.middlewares import failure_reason
 from monitor.process import Page
 from monitor.registry import Edition, Registry
-from monitor.repository import Repository
+from monitor.repository import Repository, storage_fault
 from monitor.seen import DiskSet
 from monitor.urls import canonicalize
 
@@ -242,11 +244,18 @@ class OutletSpider(scrapy.Spider):
         reason = failure_reason(failure)  # http_404, timeout, truncated, offsite, ...
         count(self.crawler.stats, lang, f"{kind}_{reason}")
         message = failure.getErrorMessage()
-        if kind == "article":
+        if kind == "article" and not self.crawler.stats.get_value(FATAL_STAT):
             # Remembered, so a dead link is not fetched every night and nothing is lost
             # silently: gone pages never again, other failures up to a few attempts. Under
-            # the URL the link named, not the last hop of its redirects.
+            # the URL the link named, not the last hop of its redirects. (Requests cut off
+            # by a crawl stopped for its own storage are not the page's fault.)
             linked = (request.meta.get("redirect_urls") or [request.url])[0]
-            self.repository.record_skip(linked, outlet_id=self.outlet_id, reason=reason,
-                                        detail=message[:500])
+            try:
+                self.repository.record_skip(linked, outlet_id=self.outlet_id, reason=reason,
+                                            detail=message[:500])
+            except DBAPIError as exc:
+                if storage_fault(exc) is None:
+                    raise
+                # Not remembered, so not known either: the next crawl tries the link again.
+                self.logger.warning("failure of %s not recorded: %s", linked, exc.orig)
         self.logger.info("%s %s failed: %s", kind, request.url, message)

@@ -353,3 +353,49 @@ def entity_feed(link: str, leak: str) -> bytes:
         + f'<rss version="2.0"><channel><title>&lol9;</title>'
         f"<item><title>&leak;</title><link>{link}</link></item></channel></rss>"
     ).encode()
+
+
+class SteadySite:
+    """A well-behaved Tengrinews (ru feed of ``n`` articles), each answering after ``delay``
+    seconds, so a crawl lasts long enough to be killed, raced or cut off mid-way."""
+
+    def __init__(self, n: int, delay: float = 0.0, *, start: int = 1000,
+                 gate: threading.Event | None = None) -> None:
+        self.urls = [url(f"steady-{start + i}") for i in range(n)]
+        self.delay = delay
+        self.gate = gate  # while clear, article responses are held back
+        self.server = SiteServer()
+        self.server._server.handle_error = lambda *_: None
+        items = "".join(f"<item><link>{u}</link></item>" for u in self.urls)
+        self.server.add(f"{RU}/news.rss", 200, [("Content-Type", "application/xml")],
+                        f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+                        .encode())
+        for i, u in enumerate(self.urls):
+            n = start + i
+            html = article_html(n, f"Новость {n}", text=article_text(n) + "\n" + article_text(-n))
+            self.server.add(u, 200, [("Content-Type", HTML)], html.encode())
+        self.server.handlers.append(self._slow)
+
+    def _slow(self, info: RequestInfo) -> None:
+        if info.path.startswith("/kazakhstan_news/"):
+            if self.gate is not None:
+                self.gate.wait(120)
+            time.sleep(self.delay)
+        return None
+
+    def __enter__(self) -> SteadySite:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    @property
+    def origin(self) -> str:
+        return self.server.origin
+
+    def article_requests(self) -> list[str]:
+        """Article URLs requested so far, in order (with repeats)."""
+        with self.server._lock:
+            return [f"https://{r.host}{r.path}" for r in self.server.log
+                    if r.path.startswith("/kazakhstan_news/")]
