@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -453,42 +453,65 @@ class Repository:
                             for p in periods)
         return True
 
+    @staticmethod
+    def _utc_bounds(first_monday: date, last_monday: date) -> dict[str, datetime]:
+        """UTC instants surely around local weeks (offsets are within a day): the views'
+        dates are not indexed, published_at is, so report queries narrow by both."""
+        return {"lo": datetime.combine(first_monday - timedelta(days=1), time(0), UTC),
+                "hi": datetime.combine(last_monday + timedelta(days=8), time(0), UTC)}
+
+    def _week_rows(self, sql: str, first_week_start: str, last_week_start: str) -> list:
+        params: dict[str, object] = {"first": first_week_start, "last": last_week_start}
+        params.update(self._utc_bounds(date.fromisoformat(first_week_start),
+                                       date.fromisoformat(last_week_start)))
+        query = text(sql).bindparams(bindparam("lo", type_=m.UTCDateTime()),
+                                     bindparam("hi", type_=m.UTCDateTime()))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query, params).all())
+
+    _IN_WEEKS = ("a.published_at >= :lo AND a.published_at < :hi "
+                 "AND a.week_start >= :first AND a.week_start <= :last")
+
     def weekly_series_rows(self, by: str, first_week_start: str,
                            last_week_start: str) -> list[tuple[str, str, int, int]]:
         """(ISO week, key, relevant, articles) per week and topic, outlet or language, for
-        weeks whose Monday ('YYYY-MM-DD') is in the range; ``articles`` counts every article
-        of the same weeks and outlets (for a topic: all of them)."""
-        source = {"topic": ("v_weekly_topic_counts", "topic"), "outlet": ("v_weekly_counts", "outlet"),
-                  "lang": ("v_weekly_counts", "lang")}
-        if by not in source:
+        weeks whose Monday ('YYYY-MM-DD') is in the range; the same numbers as the weekly
+        counts views, read from v_articles narrowed by time. For a topic, ``articles`` is 0:
+        its denominator is every article of the week (weekly_totals)."""
+        if by == "topic":
+            sql = ("SELECT a.published_week, tp.topic, COUNT(*), 0 FROM v_articles a "
+                   "JOIN article_topics tp ON tp.article_id = a.article_id "
+                   f"WHERE a.relevant = 1 AND {self._IN_WEEKS} GROUP BY a.published_week, tp.topic")
+        elif by in ("outlet", "lang"):
+            sql = (f"SELECT a.published_week, a.{by}, SUM(a.relevant), COUNT(*) FROM v_articles a "
+                   f"WHERE {self._IN_WEEKS} GROUP BY a.published_week, a.{by}")
+        else:
             raise ValueError(f"weekly series by {by!r}: use topic, outlet or lang")
-        view, key = source[by]
-        query = text(
-            f"SELECT week, {key}, SUM(relevant), SUM(articles) FROM {view} "
-            "WHERE week_start >= :first AND week_start <= :last GROUP BY week, " + key
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query, {"first": first_week_start, "last": last_week_start}).all()
+        rows = self._week_rows(sql, first_week_start, last_week_start)
         return [(w, k, int(r or 0), int(n or 0)) for w, k, r, n in rows]
 
     def weekly_totals(self, first_week_start: str, last_week_start: str) -> dict[str, tuple[int, int]]:
         """ISO week -> (relevant, articles) over every outlet."""
-        query = text("SELECT week, SUM(relevant), SUM(articles) FROM v_weekly_counts "
-                     "WHERE week_start >= :first AND week_start <= :last GROUP BY week")
-        with self.engine.connect() as conn:
-            rows = conn.execute(query, {"first": first_week_start, "last": last_week_start}).all()
+        rows = self._week_rows("SELECT a.published_week, SUM(a.relevant), COUNT(*) FROM v_articles a "
+                               f"WHERE {self._IN_WEEKS} GROUP BY a.published_week",
+                               first_week_start, last_week_start)
         return {w: (int(r or 0), int(n or 0)) for w, r, n in rows}
 
     def week_articles(self, week: str, *, relevant_only: bool = True) -> list[dict]:
-        """The week's articles from v_articles, best score first."""
+        """The week's ('2026-W48') articles from v_articles, best score first."""
+        year, number = (int(part) for part in week.split("-W"))
+        monday = date.fromisocalendar(year, number, 1)
         query = text(
             "SELECT article_id, story_id, duplicate_kind, outlet, outlet_name, lang, title, url, "
             "published_at, published_day, score, topics, relevant FROM v_articles "
-            "WHERE published_week = :week" + (" AND relevant = 1" if relevant_only else "")
+            "WHERE published_at >= :lo AND published_at < :hi AND published_week = :week"
+            + (" AND relevant = 1" if relevant_only else "")
             + " ORDER BY score DESC, published_day DESC, article_id"
-        ).columns(published_at=m.UTCDateTime())
+        ).bindparams(bindparam("lo", type_=m.UTCDateTime()), bindparam("hi", type_=m.UTCDateTime())
+                     ).columns(published_at=m.UTCDateTime())
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query, {"week": week})]
+            return [dict(row._mapping)
+                    for row in conn.execute(query, {"week": week, **self._utc_bounds(monday, monday)})]
 
     def search_articles(self, *, fts5: str, tsquery: str, lang: str = "",
                         since: datetime | None = None, relevant_only: bool = False,
