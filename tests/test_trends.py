@@ -98,3 +98,20 @@ def test_trends_command_table_and_json(weekly: dict) -> None:
                                 "baseline": 0.38, "spike": True}
     bad = run_monitor(["trends", "--until", "W46"], env, check=False)
     assert bad.returncode == 2 and "YYYY-Www" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_series_read_by_time_match_the_counting_views(weekly: dict) -> None:
+    from sqlalchemy import text
+
+    repo, first, last = weekly["repo"], "2026-08-31", "2026-11-16"
+    with repo.engine.connect() as conn:
+        outlets = conn.execute(text(
+            "SELECT week, outlet, SUM(relevant), SUM(articles) FROM v_weekly_counts "
+            f"WHERE week_start >= '{first}' AND week_start <= '{last}' GROUP BY week, outlet")).all()
+        topics = conn.execute(text(
+            "SELECT week, topic, SUM(relevant) FROM v_weekly_topic_counts "
+            f"WHERE week_start >= '{first}' AND week_start <= '{last}' GROUP BY week, topic "
+            "HAVING SUM(relevant) > 0")).all()
+    assert sorted(repo.weekly_series_rows("outlet", first, last)) == sorted(tuple(r) for r in outlets)
+    assert sorted(r[:3] for r in repo.weekly_series_rows("topic", first, last)) == \
+        sorted(tuple(r) for r in topics)
