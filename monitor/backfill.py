@@ -48,6 +48,27 @@ def archive_url(template: str, day: date, page: int) -> str:
     return template.format(date=day, page=page)
 
 
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_/]?(0[1-9]|1[0-2])(?:[-_/]?(0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def sitemap_period(url: str) -> tuple[date, date] | None:
+    """The days a dated child sitemap covers, read from its name (``sitemap-2019-09.xml``,
+    ``.../2019/09/03.xml``); None when the name carries no year and month."""
+    matches = list(_PERIOD.finditer(url.rsplit("?", 1)[0]))
+    if not matches:
+        return None
+    match = matches[-1]  # the last date in the URL names the period
+    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    if day:
+        try:
+            first = date(year, month, int(day))
+        except ValueError:
+            return None
+        return first, first
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, 1), following - timedelta(days=1)
+
+
 # ------------------------------------------------------------------ progress accounting
 
 

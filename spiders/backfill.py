@@ -28,6 +28,7 @@ from monitor.backfill import (
     archive_url,
     days_between,
     listing_dates,
+    sitemap_period,
 )
 from monitor.counters import PREFIX, count
 from monitor.discover import DiscoveryError, Link, listing_links
@@ -89,7 +90,7 @@ class BackfillSpider(OutletSpider):
             if "listings" in self.sources and (self.explicit_sources
                                                or not (ed.archive or ed.sitemaps)):
                 for template in ed.listings:
-                    yield self.listing_request(ed, template, 1)
+                    yield self.listing_request(ed, template, ed.first_page)
         if "archive" in self.sources:
             yield from self.archive_days()
 
@@ -138,6 +139,10 @@ class BackfillSpider(OutletSpider):
         stamps = {c.url: c.published.isoformat() if c.published else "" for c in children}
         done = self.repository.finished_backfill_units(self.outlet_id, lang, "sitemap")
         for request in super().child_sitemaps(children, lang):
+            period = sitemap_period(request.url)
+            if period and (period[0] > self.last_day or period[1] < self.first_day):
+                count(self.crawler.stats, lang, "backfill_sitemaps_outside")
+                continue  # named for days outside the range: nothing in it is wanted
             stamp = stamps.get(request.url, "")
             if stamp and done.get(request.url) == stamp:
                 count(self.crawler.stats, lang, "backfill_sitemaps_skipped")

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.backfill import UnitTracker, archive_url, days_between, listing_dates
+from monitor.backfill import (
+    UnitTracker,
+    archive_url,
+    days_between,
+    listing_dates,
+    sitemap_period,
+)
 from monitor.registry import Registry
 from monitor.snapshot import load_sources
 from tests.conftest import ROOT, monitor_env, run_monitor
@@ -189,6 +195,16 @@ def test_days_run_newest_first_and_include_both_bounds() -> None:
     assert days == [date(2024, 3, 1), date(2024, 2, 29), date(2024, 2, 28)]
     assert archive_url("https://www.azattyq.org/z/330/{date:%Y/%m/%d}?p={page}",
                        date(2024, 3, 1), 2) == "https://www.azattyq.org/z/330/2024/03/01?p=2"
+
+
+def test_dated_sitemap_names_give_their_period() -> None:
+    assert sitemap_period("https://tengrinews.kz/sitemaps/ru-sitemap-2019-09.xml") == (
+        date(2019, 9, 1), date(2019, 9, 30))
+    assert sitemap_period("https://x.kz/sitemap/2024/02/29.xml") == (date(2024, 2, 29),) * 2
+    assert sitemap_period("https://x.kz/sitemap-posts-201912.xml") == (
+        date(2019, 12, 1), date(2019, 12, 31))
+    assert sitemap_period("https://x.kz/sitemaps/ru-sitemap-news.xml") is None
+    assert sitemap_period("https://x.kz/sitemap.xml?page=2") is None
 
 
 def test_a_unit_finishes_when_its_pages_and_articles_have_outcomes() -> None:
