@@ -237,3 +237,33 @@ def test_listing_dates_read_the_date_beside_each_link() -> None:
     assert dates["https://rus.azattyq.org/a/2.html"] == datetime(2026, 11, 27, 16, 40, tzinfo=UTC)
     assert dates["https://rus.azattyq.org/a/3.html"] == datetime(2021, 2, 26, 4, 0, tzinfo=UTC)
     assert "https://rus.azattyq.org/a/4.html" not in dates
+
+
+@pytest.mark.postgres
+def test_backfill_resumes_and_health_reads_it_on_postgresql(tmp_path: Path, snapshot_warc: Path,
+                                                            registry: Registry,
+                                                            postgres_url: str) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    from monitor.db import make_engine
+
+    env = monitor_env(tmp_path, DATABASE_URL=postgres_url)
+    args = ["backfill", "--outlet", "azattyq", "--since", "2019-09-07", "--until", "2020-06-03",
+            "--replay", str(snapshot_warc)]
+    first = run_monitor(args, env)
+    expected = in_range(registry, "azattyq", date(2019, 9, 7), date(2020, 6, 3))
+    assert f"{len(expected)} articles stored by this run" in first.stdout
+    again = run_monitor(args, env)
+    assert "0 articles stored by this run" in again.stdout
+    with make_engine(postgres_url).connect() as conn:
+        done = conn.execute(text("select count(*) from backfill_progress where state = 'done'"
+                                 " and kind = 'archive'")).scalar()
+        skipped = conn.execute(text(
+            "select sum(value) from crawl_counters where name = 'backfill_days_skipped'")).scalar()
+    assert done == skipped == 2 * len(days_between(date(2019, 9, 7), date(2020, 6, 3)))
+    rows = json.loads(run_monitor(["health", "--json", "--outlet", "azattyq"], env).stdout)
+    assert {r["lang"] for r in rows} == {"kk", "ru"}
+    # A backfill is no crawl: the editions are still waiting for their first crawl.
+    assert all(r["flags"] == ["never_crawled"] and r["newest_article"] for r in rows)
