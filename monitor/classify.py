@@ -29,6 +29,10 @@ TOPICS = (
 )
 _NEGATIVE_PREFIX = "neg_"
 _STOP = "stop"  # a false friend: suppresses every other match it overlaps
+_FURNITURE = "furniture"  # "read also", photo credits, subscribe lines: their paragraph is dropped
+# Other concepts besides the topics: see docs/classifier.md ("Lexicons").
+_CONCEPTS = frozenset({"china", "protest", "foreign", "owner", "ownership", "other_nation", "goods",
+                       "reform", "camps", _STOP, _FURNITURE})
 # Hard negatives that are themselves protest events (not China-related): they count as protest.
 EVENT_NEGATIVES = frozenset({"neg_zhanaozen2011", "neg_jan2022", "neg_karakalpak"})
 EVENT_AS_PROTEST = 0.5
@@ -40,12 +44,41 @@ TAIL_FROM_CHARS = 2000
 REPEAT_CAP = 3  # a term counts at most this many times per concept
 CHINA_MIN = 2.5
 CHINA_PASSING = 3.0  # below this, China in an article about another protest is a passing mention
+# China-related (without a protest) needs China in the title or lead, or in this many sentences
+CHINA_SENTENCES = 3
 PROTEST_MIN = 2.0
 TOPIC_MIN = 2.0
 RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
-# Land-reform terms (2016 / 2021 rallies) and Xinjiang terms stand in for China at this rate.
-AS_CHINA = {"land": 0.5, "xinjiang": 0.75}
+TITLE_UNIT = 0.5
+PROTEST_UNIT = 0.6  # a sentence whose protest terms weigh this much (unweighted) is about a protest
+# Protest sentences an article needs to be about a protest (title and lead sentences count
+# double): one sentence per SUBJECT_SPAN sentences of text, at least 1 and at most SUBJECT_UNITS.
+SUBJECT_UNITS = 2.0
+SUBJECT_SPAN = 10
+FURNITURE_CHARS = 300  # a furniture marker masks its paragraph when the paragraph is this short
+# Concepts that stand in for China in this article, and at what rate, once their theme is set:
+# land-reform terms and "foreigners" in the 2016 / 2021 land debate; Xinjiang terms; and the
+# company, plant or investor of the article once a sentence has tied it to China.
+AS_CHINA = {"reform": 0.5, "xinjiang": 0.75, "owner": 0.5}
+REFORM_THEME = 1.5  # land-reform strength that sets the theme
+CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms that sets the theme
+OWNER_NEAR = 60  # characters between a China term and an ownership word ("принадлежит")
+OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
+OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
+# Context negatives: in a sports report China is an opponent and a "протест" is an appeal to
+# the referee; in a weather report China is where the cyclone comes from; in a market wrap the
+# yuan rallies; a Victory Day or Nauryz "шествие" is no protest. They damp the concepts named.
+CONTEXT = {
+    "neg_sport": ("china", "protest"),
+    "neg_weather": ("china", "protest"),
+    "neg_market": ("china", "protest"),
+    "neg_ceremony": ("protest",),
+    "neg_health": ("protest",),
+}
+CONTEXT_MIN = 2.5  # context strength from which damping starts
+CONTEXT_FULL = 8.0  # context strength at which the damped concepts keep CONTEXT_FLOOR of themselves
+CONTEXT_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -225,6 +258,8 @@ def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
 
 
 def _token_rx(token: str, ending_rx: str, latin_kk: bool) -> str:
+    if token == "#":
+        return r"\d+" + _WORD_END  # any number ("пикет 4": a railway marker, no picket)
     marker = token[-1] if token[-1] in "*~" and len(token) > 1 else ""
     stem = token[:-1] if marker else token
     body = _kk_latin_rx(stem) if latin_kk else re.escape(stem)
@@ -276,7 +311,7 @@ def _parse_entry(path: Path, number: int, cells: list[str]) -> tuple[tuple[str, 
     if len(cells) not in (2, 3):
         raise LexiconError(f"{path.name}:{number}: expected concept, pattern[, weight]")
     concepts = tuple(c.strip() for c in cells[0].split(","))
-    known = set(TOPICS) | {"china", "protest", "foreign", _STOP}
+    known = set(TOPICS) | _CONCEPTS
     for concept in concepts:
         if concept not in known and not concept.startswith(_NEGATIVE_PREFIX):
             raise LexiconError(f"{path.name}:{number}: unknown concept {concept!r}")
@@ -384,6 +419,8 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
                 spans.extend(matcher.find(kk_latin_text_fold(low)))
         else:
             spans.extend(matcher.find(low))
+    if name == "text":
+        spans = _drop_furniture(text, spans)
     lead_end = _lead_end(text) if name == "text" else 0
     tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
     matches = []
@@ -395,6 +432,34 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
         weight = round(entry.weight * factor, 3)
         matches.extend(Match(c, text[start:end], where, start, weight) for c in entry.concepts)
     return _Field(name, text, matches)
+
+
+_CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
+
+
+def _drop_furniture(text: str, spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
+    """Drop what lies in page-furniture paragraphs: a short paragraph that starts with a
+    "read also", photo-credit, subscribe or report-an-error marker is not part of the story
+    (a related headline there must not change the label)."""
+    masked: list[tuple[int, int]] = []
+    for start, end, entry in spans:
+        if _FURNITURE not in entry.concepts:
+            continue
+        para_start = text.rfind("\n", 0, start) + 1
+        if text[para_start:start].strip(" \t\xa0\"«*—–-•▶►>|"):
+            continue  # the marker is not at the start of its paragraph
+        para_end = text.find("\n", start)
+        para_end = len(text) if para_end < 0 else para_end
+        if para_end - para_start > FURNITURE_CHARS:
+            continue
+        # a one-word marker ("Фото", "Photo") must be followed by a colon or a dash
+        if " " not in entry.pattern and text[end:end + 3].strip()[:1] not in _CREDIT_MARKS:
+            continue
+        masked.append((para_start, para_end))
+    if not masked:
+        return [s for s in spans if _FURNITURE not in s[2].concepts]
+    return [s for s in spans if _FURNITURE not in s[2].concepts
+            and not any(a <= s[0] < b for a, b in masked)]
 
 
 def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
@@ -410,8 +475,11 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
         if kept and start < kept[-1][1]:
             # inside a longer match, a term survives only if it starts later and adds a
             # concept (the "Китая" in "Банк развития Китая"); same-start terms are alternatives
+            # unless they cover the same words for another concept ("завод": plant and owner)
             outer = kept[-1]
-            if start == outer[0] or set(entry.concepts) <= set(outer[2].concepts):
+            if set(entry.concepts) <= set(outer[2].concepts):
+                continue
+            if start == outer[0] and end != outer[1]:
                 continue
         kept.append((start, end, entry))
     return kept
@@ -432,6 +500,65 @@ def _strengths(matches: Iterable[Match]) -> dict[str, float]:
     return total
 
 
+def _damping(strength: dict[str, float]) -> dict[str, float]:
+    """Factor per concept for articles whose context (sport, weather, markets, ceremonies)
+    explains away their China or protest words."""
+    factors: dict[str, float] = {}
+    for context, damped in CONTEXT.items():
+        level = strength.get(context, 0.0)
+        if level < CONTEXT_MIN:
+            continue
+        share = min(1.0, (level - CONTEXT_MIN) / (CONTEXT_FULL - CONTEXT_MIN))
+        factor = 1.0 - share * (1.0 - CONTEXT_FLOOR)
+        for concept in damped:
+            factors[concept] = min(factors.get(concept, 1.0), factor)
+    return factors
+
+
+def _near(positions: list[int], position: int, distance: int) -> bool:
+    i = bisect.bisect_left(positions, position - distance)
+    return i < len(positions) and positions[i] <= position + distance
+
+
+def _owned(fields: list[_Field]) -> bool:
+    """Does the article tie its company, plant or investor to China: China near an ownership
+    word ("принадлежит компании из КНР", "акционері — қытайлық корпорация", "Chinese-owned") or
+    right next to a company noun ("китайская компания", "a Chinese firm")? China as the maker or
+    market of goods ("кран китайского производства") does not count, nor does an article whose
+    title or lead names the company as another country's ("Turkish contractor")."""
+    linked = False
+    for f in fields:
+        owners = [m.position for m in f.matches if m.concept == "owner"]
+        if not owners:
+            continue
+        strong = [m.position for m in f.matches if m.concept == "ownership"]
+        goods = {m.position for m in f.matches if m.concept == "goods"}
+        top = [m.position for m in f.matches if m.where != "body"]
+        for m in f.matches:
+            if m.concept == "other_nation" and m.where != "body" and _near(owners, m.position,
+                                                                           OWNER_ADJACENT):
+                if not any(c.concept == "china" and c.position in top for c in f.matches):
+                    return False
+            if linked or m.concept != "china" or m.position in goods:
+                continue
+            linked = _near(strong, m.position, OWNER_NEAR) or _near(owners, m.position,
+                                                                    OWNER_ADJACENT)
+    return linked
+
+
+def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) -> dict[str, float]:
+    """Concepts that count as China in this article, and at what rate."""
+    proxies = {}
+    if strength.get("reform", 0.0) >= REFORM_THEME:
+        proxies["reform"] = AS_CHINA["reform"]
+        proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
+    if strength.get("camps", 0.0) >= CAMPS_THEME and topics["xinjiang"] >= TOPIC_MIN:
+        proxies["xinjiang"] = AS_CHINA["xinjiang"]
+    if owned:
+        proxies["owner"] = AS_CHINA["owner"]
+    return proxies
+
+
 def _china_side(f: _Field, proxies: dict[str, float]) -> list[tuple[int, float]]:
     side = [(m.position, m.weight) for m in f.matches if m.concept == "china"]
     for m in f.matches:
@@ -439,14 +566,6 @@ def _china_side(f: _Field, proxies: dict[str, float]) -> list[tuple[int, float]]
             side.append((m.position, m.weight * proxies[m.concept]))
     side.sort()
     return side
-
-
-def _proxies(topics: dict[str, float]) -> dict[str, float]:
-    """Concepts that count as China in this article: land and Xinjiang once they are a theme."""
-    proxies = {t: rate for t, rate in AS_CHINA.items() if topics[t] >= TOPIC_MIN}
-    if "land" in proxies:
-        proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
-    return proxies
 
 
 def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
@@ -471,27 +590,78 @@ def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
     return sum(sorted(best.values(), reverse=True)[:6])
 
 
+def _protest_units(fields: list[_Field]) -> tuple[float, int]:
+    """How many sentences are about a protest (title and lead sentences count double), and how
+    many sentences the text has."""
+    units = 0.0
+    for f in fields:
+        per: dict[int, float] = defaultdict(float)
+        where: dict[int, str] = {}
+        for m in f.matches:
+            if m.concept != "protest":
+                continue
+            unit = 0 if f.name == "title" else f.sentence_of(m.position)
+            per[unit] += m.weight / WHERE_WEIGHT[m.where]
+            where[unit] = m.where
+        # a title is short and chosen with care: one weaker protest word there is enough
+        least = PROTEST_UNIT if f.name == "text" else TITLE_UNIT
+        units += sum(2.0 if where[u] in ("title", "lead") else 1.0
+                     for u, v in per.items() if v >= least)
+    text = fields[-1]
+    sentences = len(text.sentence_ends()) + 1 if text.text else 0
+    return units, sentences
+
+
+def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool, int]:
+    """Is China in the title or lead, and in how many body sentences is it?"""
+    side = {"china", *proxies}
+    top = False
+    body: set[int] = set()
+    for f in fields:
+        for m in f.matches:
+            if m.concept not in side:
+                continue
+            if m.where == "body":
+                body.add(f.sentence_of(m.position))
+            else:
+                top = True
+    return top, len(body)
+
+
 @dataclass(frozen=True)
 class _Scores:
     china: float
     protest: float
     cooc: float
     negative: float
+    units: float  # protest sentences (title and lead double)
+    sentences: int
+    china_top: bool  # China (or what stands for it) in the title or lead
+    china_sentences: int  # body sentences that name China (or what stands for it)
     topics: dict[str, float]
 
 
 def _score(fields: list[_Field]) -> _Scores:
     strength = _strengths(m for f in fields for m in f.matches)
+    damp = _damping(strength)
     topics = {t: strength.get(t, 0.0) for t in TOPICS}
-    proxies = _proxies(topics)
+    owned = _owned(fields)
+    proxies = _proxies(strength, topics, owned)
     china = strength.get("china", 0.0) + sum(
-        strength.get(c, 0.0) * rate for c, rate in proxies.items()
+        min(strength.get(c, 0.0) * rate, OWNER_AS_CHINA_MAX if c == "owner" else 1e9)
+        for c, rate in proxies.items()
     )
-    negative = sum(v for c, v in strength.items() if c.startswith(_NEGATIVE_PREFIX))
+    negative = sum(v for c, v in strength.items()
+                   if c.startswith(_NEGATIVE_PREFIX) and c not in CONTEXT)
     events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
     protest = strength.get("protest", 0.0) + EVENT_AS_PROTEST * events
     cooc = sum(_cooccurrence(f, proxies) for f in fields)
-    return _Scores(china, protest, cooc, negative, topics)
+    china *= damp.get("china", 1.0)
+    protest *= damp.get("protest", 1.0)
+    cooc *= min(damp.get("china", 1.0), damp.get("protest", 1.0))
+    units, sentences = _protest_units(fields)
+    top, body = _china_spread(fields, proxies)
+    return _Scores(china, protest, cooc, negative, units, sentences, top, body, topics)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -501,8 +671,26 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
         china = False  # a protest story that mentions China once in passing
     score = scores.cooc + 0.25 * min(scores.china, scores.protest) - 0.5 * scores.negative
     score = round(max(score, 0.0), 3)
-    relevant = china and protest and scores.cooc > 0 and score >= RELEVANT_MIN
+    needed = min(SUBJECT_UNITS, max(1.0, scores.sentences / SUBJECT_SPAN))
+    about_protest = scores.units >= needed
+    relevant = (china and protest and about_protest and scores.cooc > 0
+                and score >= RELEVANT_MIN)
+    if china and not relevant and not scores.china_top:
+        # China-related news is about China: named in the title or lead, or throughout
+        china = scores.china_sentences >= CHINA_SENTENCES
     return china, protest, relevant, score
+
+
+def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
+    """Every topic that reaches TOPIC_MIN, strongest first; a relevant article always gets one
+    (its strongest topic, or sinophobia for contestation of China in general)."""
+    if not (china or relevant):
+        return ()
+    ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])
+    topics = tuple(t for t, s in ranked if s >= TOPIC_MIN)
+    if relevant and not topics:
+        topics = (ranked[0][0],) if ranked[0][1] > 0 else ("sinophobia",)
+    return topics
 
 
 def _groups(lexicon: _Lexicon, lang: str) -> list[_Matcher]:
@@ -520,9 +708,6 @@ def classify(title: str, text: str, lang: str) -> Decision:
     fields = [_scan("title", title, groups), _scan("text", text, groups)]
     scores = _score(fields)
     china, protest, relevant, score = _decide(scores)
-    topics = tuple(
-        t for t, s in sorted(scores.topics.items(), key=lambda kv: -kv[1])
-        if s >= TOPIC_MIN and (china or relevant)
-    )
+    topics = _topics(scores, china, relevant)
     matches = tuple(m for f in fields for m in f.matches)
     return Decision(china, protest, relevant, score, topics, matches, lexicon.version)
