@@ -514,7 +514,7 @@ def extract_cmd(ctx: Context, file: Any, url: str, fetched_at: str | None) -> No
 
 
 @main.command("classify")
-@click.option("--input", "source", type=click.File("r", encoding="utf-8"), default="-",
+@click.option("--input", "source", type=click.File("rb"), default="-",
               help="JSON Lines file (default: standard input).")
 def classify_cmd(source: Any) -> None:
     """Classify JSON Lines documents ({"text", "title"?, "url"?, "lang"?}) from stdin.
@@ -526,11 +526,11 @@ def classify_cmd(source: Any) -> None:
     """
     from monitor.process import analyze
 
-    for number, line in enumerate(source, 1):
-        if not line.strip():
+    for number, raw in enumerate(source, 1):
+        if not raw.strip():
             continue
         try:
-            doc = json.loads(line)
+            doc = json.loads(raw.decode("utf-8"))  # a line that is not UTF-8 is one error line
             if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
                 raise ValueError("each line needs an object with a string 'text'")
             title = doc.get("title") or ""
@@ -594,12 +594,12 @@ def evaluate_cmd(file: Path, as_json: bool) -> None:
     """
     from monitor.evaluate import EvalError, evaluate_file, evaluate_langid_file
 
-    with file.open(encoding="utf-8") as fh:
-        first = next((line for line in fh if line.strip()), "")
     try:
+        with file.open(encoding="utf-8") as fh:
+            first = next((line for line in fh if line.strip()), "")
         is_labelled = "label" in json.loads(first) if first else True
         report = evaluate_file(file) if is_labelled else evaluate_langid_file(file)
-    except (EvalError, json.JSONDecodeError) as exc:
+    except (EvalError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{file}: {exc}")
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json
                else report.format())

@@ -50,6 +50,9 @@ def check_request(registry: Registry, request: CrawlRequest) -> list[str]:
     if unknown:
         raise CrawlError(f"unknown source(s) {', '.join(unknown)}; use a comma list of "
                          f"{','.join(SOURCES)}")
+    if request.since and request.until and request.since > request.until:
+        raise CrawlError(f"--since {request.since} is after --until {request.until}; "
+                         "swap them")
     if request.lang:
         having = [k for k in keys if request.lang in registry.get(k).languages]
         if not having:
@@ -100,6 +103,10 @@ def scrapy_settings(cfg: Settings, log_level: str = "WARNING"):  # type: ignore[
         # Nobody to be polite to when reading our own archive: replay at full speed.
         overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
                          CONCURRENT_REQUESTS_PER_DOMAIN=8, DOWNLOAD_DELAY_JITTER=0)
+    # MONITOR_REDIS_URL: one shared queue and duplicate filter in Redis (monitor/distributed.py).
+    from monitor.distributed import scrapy_overrides
+
+    overrides.update(scrapy_overrides(cfg))
     settings.setdict(overrides, priority="cmdline")
     return settings
 

@@ -193,6 +193,15 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# C0 and C1 control characters (not tab or newline): no page needs them, and in a title
+# printed to a terminal ESC or CSI would be obeyed as commands.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _printable(value: str | None) -> str | None:
+    return _CONTROLS.sub("", value) if value else value
+
+
 # ---------------------------------------------------------------- dates
 
 _DATE_META_KEYS = ("article:published_time", "og:published_time", "datepublished",
@@ -355,15 +364,16 @@ def _extract_tree(
                                  _text_of(meta.jsonld.get("inLanguage"))) if x)
     return Extracted(
         url=_canonical_url(url, meta, outlet),
-        title=title,
-        text=text.strip(),
-        author=author,
+        title=_printable(title) or "",
+        text=_printable(text.strip()) or "",
+        author=_printable(author),
         published_at=published.value if published else None,
         published_raw=published.raw if published else None,
         published_source=source,
         modified_at=modified.value if modified else None,
-        section=_text_of(meta.jsonld.get("articleSection")) or meta.meta.get("article:section"),
-        description=meta.meta.get("og:description") or meta.meta.get("description"),
+        section=_printable(_text_of(meta.jsonld.get("articleSection"))
+                           or meta.meta.get("article:section")),
+        description=_printable(meta.meta.get("og:description") or meta.meta.get("description")),
         declared_langs=declared,
         image=meta.meta.get("og:image"),
         warnings=tuple(warnings),

@@ -51,7 +51,7 @@ def article_html(n: int, title: str, *, published: str = "2026-11-20T10:00:00+05
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
                      "headline": title, "datePublished": published,
                      "author": {"@type": "Person", "name": "Корреспондент"}},
-                    ensure_ascii=False)
+                    ensure_ascii=False).replace("</", "<\\/")  # as sites write it in <script>
     return (f'<!DOCTYPE html><html lang="ru"><head><meta charset="{charset}">'
             f"<title>{escape(title)}</title>"
             f'<script type="application/ld+json">{ld}</script></head>'
