@@ -8,15 +8,17 @@ from sqlalchemy import engine_from_config, pool
 
 from monitor.config import Settings
 from monitor.models import Base
-from monitor.views import UNMODELLED_INDEXES, UNMODELLED_TABLE_PREFIX
+from monitor.views import UNMODELLED_COLUMNS, UNMODELLED_INDEXES, UNMODELLED_TABLE_PREFIX
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def _modelled(name: str | None, type_: str, _parents: object) -> bool:
-    """The full-text table and index are created by hand (monitor/views.py), not modelled."""
+def _modelled(name: str | None, type_: str, parents: dict) -> bool:
+    """The full-text table, column and indexes are created by hand (monitor/views.py)."""
     if type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (parents.get("table_name"), name) in UNMODELLED_COLUMNS:
         return False
     return not (type_ == "index" and name in UNMODELLED_INDEXES)
 

@@ -31,6 +31,7 @@ def test_released_view_versions_are_unchanged() -> None:
         assert views.version_digest(version) == digest, (
             f"views version {version} changed; released SQL is frozen: add version "
             f"{max(RELEASED) + 1} in monitor/views.py and a migration instead")
+    assert views.search_v2_digest() == "0a753801bc815e55", "search version 2 is released SQL"
 
 
 def test_zone_periods_know_almatys_2024_switch() -> None:
@@ -162,3 +163,40 @@ def test_iso_week_keys_for_every_day_of_a_decade_on_sqlite(tmp_path: Path) -> No
     want = [f"{date.fromisoformat(d).isocalendar().year}-W{date.fromisoformat(d).isocalendar().week:02d}"
             for d in days]
     assert got == want
+
+
+@pytest.mark.postgres
+def test_postgres_search_document_up_and_down(postgres_url: str) -> None:
+    """Search version 2 (a stored tsvector column) replaces version 1's expression index and
+    gives it back on downgrade; the same article is found either way."""
+    from alembic import command
+
+    from monitor.db import alembic_config, migrate
+    from monitor.search import parse_query
+
+    repo = make_repository(postgres_url)
+    article = add_article(repo, outlet="tengrinews", published_at=at("2026-11-20 10:00"),
+                          title="Митинг против завода", text="Жители против китайского завода.")
+    query = parse_query('китайск* "против завода"')
+
+    def found() -> list[int]:
+        return [h["article_id"] for h in repo.search_articles(fts5=query.fts5, tsquery=query.tsquery)]
+
+    def indexes() -> set[str]:
+        with repo.engine.connect() as conn:
+            return {r[0] for r in conn.execute(text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'articles'"))}
+
+    assert found() == [article]
+    assert "ix_articles_search_document" in indexes() and "ix_articles_fts" not in indexes()
+    config = alembic_config(repo.engine)
+    with repo.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "8a1507d52c46")
+    assert "ix_articles_fts" in indexes() and "ix_articles_search_document" not in indexes()
+    migrate(repo.engine)
+    assert found() == [article]
+    with repo.engine.begin() as conn:  # the stored document follows edits
+        conn.execute(text("UPDATE articles SET title = 'Акимат ответил', text = 'Ответ.' WHERE id = :i"),
+                     {"i": article})
+    assert found() == []
