@@ -63,9 +63,11 @@ FURNITURE_CHARS = 300  # a furniture marker masks its paragraph when the paragra
 AS_CHINA = {"reform": 0.5, "xinjiang": 0.75, "owner": 0.5}
 REFORM_THEME = 1.5  # land-reform strength that sets the theme
 CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms that sets the theme
-OWNER_NEAR = 60  # characters between a China term and an ownership word ("принадлежит")
+OWNER_NEAR = 80  # characters between a China term and an ownership word ("принадлежит")
 OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
+OWNED_LINK = 1.0  # co-occurrence granted to a protest against a company tied to China
+EVENTS_STRONG = 3.0  # a known non-China protest event this strong: the company link is not enough
 # Context negatives: in a sports report China is an opponent and a "протест" is an appeal to
 # the referee; in a weather report China is where the cyclone comes from; in a market wrap the
 # yuan rallies; a Victory Day or Nauryz "шествие" is no protest. They damp the concepts named.
@@ -77,7 +79,7 @@ CONTEXT = {
     "neg_health": ("protest",),
 }
 CONTEXT_MIN = 2.5  # context strength from which damping starts
-CONTEXT_FULL = 8.0  # context strength at which the damped concepts keep CONTEXT_FLOOR of themselves
+CONTEXT_FULL = 6.0  # context strength at which the damped concepts keep CONTEXT_FLOOR of themselves
 CONTEXT_FLOOR = 0.1
 
 
@@ -392,6 +394,7 @@ class _Field:
     name: str  # "title" or "text"
     text: str
     matches: list[Match]
+    tail_from: int = 1 << 30  # matches from here on were weighed TAIL_WEIGHT
     _ends: list[int] | None = None
 
     def sentence_ends(self) -> list[int]:
@@ -402,6 +405,11 @@ class _Field:
 
     def sentence_of(self, position: int) -> int:
         return bisect.bisect_right(self.sentence_ends(), position)
+
+    def raw_weight(self, m: Match) -> float:
+        """The entry's own weight, before the title / lead / tail factors."""
+        tail = TAIL_WEIGHT if m.where == "body" and m.position >= self.tail_from else 1.0
+        return m.weight / WHERE_WEIGHT[m.where] / tail
 
 
 _LATIN_LETTERS = re.compile("[a-z]")
@@ -431,7 +439,7 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
             factor *= TAIL_WEIGHT
         weight = round(entry.weight * factor, 3)
         matches.extend(Match(c, text[start:end], where, start, weight) for c in entry.concepts)
-    return _Field(name, text, matches)
+    return _Field(name, text, matches, tail_from if name == "text" else 1 << 30)
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
@@ -552,6 +560,8 @@ def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) 
     if strength.get("reform", 0.0) >= REFORM_THEME:
         proxies["reform"] = AS_CHINA["reform"]
         proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
+    elif strength.get("china", 0.0) >= 1.0 and not strength.get("other_nation"):
+        proxies["foreign"] = 0.5  # the only foreign country named is China
     if strength.get("camps", 0.0) >= CAMPS_THEME and topics["xinjiang"] >= TOPIC_MIN:
         proxies["xinjiang"] = AS_CHINA["xinjiang"]
     if owned:
@@ -601,7 +611,7 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
             if m.concept != "protest":
                 continue
             unit = 0 if f.name == "title" else f.sentence_of(m.position)
-            per[unit] += m.weight / WHERE_WEIGHT[m.where]
+            per[unit] += f.raw_weight(m)
             where[unit] = m.where
         # a title is short and chosen with care: one weaker protest word there is enough
         least = PROTEST_UNIT if f.name == "text" else TITLE_UNIT
@@ -614,7 +624,7 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
 
 def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool, int]:
     """Is China in the title or lead, and in how many body sentences is it?"""
-    side = {"china", *proxies}
+    side = {"china", *proxies} - {"owner"}  # the company is not what makes news China news
     top = False
     body: set[int] = set()
     for f in fields:
@@ -645,7 +655,8 @@ def _score(fields: list[_Field]) -> _Scores:
     strength = _strengths(m for f in fields for m in f.matches)
     damp = _damping(strength)
     topics = {t: strength.get(t, 0.0) for t in TOPICS}
-    owned = _owned(fields)
+    events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
+    owned = _owned(fields) and events < EVENTS_STRONG
     proxies = _proxies(strength, topics, owned)
     china = strength.get("china", 0.0) + sum(
         min(strength.get(c, 0.0) * rate, OWNER_AS_CHINA_MAX if c == "owner" else 1e9)
@@ -653,9 +664,8 @@ def _score(fields: list[_Field]) -> _Scores:
     )
     negative = sum(v for c, v in strength.items()
                    if c.startswith(_NEGATIVE_PREFIX) and c not in CONTEXT)
-    events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
     protest = strength.get("protest", 0.0) + EVENT_AS_PROTEST * events
-    cooc = sum(_cooccurrence(f, proxies) for f in fields)
+    cooc = sum(_cooccurrence(f, proxies) for f in fields) + (OWNED_LINK if owned else 0.0)
     china *= damp.get("china", 1.0)
     protest *= damp.get("protest", 1.0)
     cooc *= min(damp.get("china", 1.0), damp.get("protest", 1.0))
