@@ -82,7 +82,8 @@ def _root(body: bytes) -> etree._Element:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    # Not etree.QName: it refuses the odd tag names recovery makes of broken XML ("https:").
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
 def _child_text(node: etree._Element, *names: str) -> str | None:
