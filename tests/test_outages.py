@@ -92,3 +92,72 @@ def test_postgres_restart_mid_crawl_retries_the_stores_and_loses_nothing(
         retries, = conn.execute("select sum(value) from crawl_counters "
                                 "where name = 'store_retries'").fetchone()
     assert status == "finished" and retries > 0
+
+
+# ------------------------------------------------------------------ SMTP
+
+
+class _Inbox:
+    """aiosmtpd handler: keeps messages; with ``drop_after`` it hangs up on the next DATA,
+    like a mail server that goes down in the middle of the digest."""
+
+    def __init__(self, drop_after: int | None = None) -> None:
+        self.messages: list[list[str]] = []
+        self.drop_after = drop_after
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            server.transport.close()
+            return "421 4.3.0 going down"
+        self.messages.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+
+def test_smtp_down_during_the_digest_is_not_marked_sent_and_goes_out_once_later(
+        tmp_path: Path) -> None:
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from monitor.config import Settings
+    from monitor.digest import run_digest
+    from monitor.registry import Registry
+    from monitor.trends import IsoWeek
+    from tests.reportdata import add_article, at, make_repository
+
+    repo = make_repository(f"sqlite:///{tmp_path / 'monitor.sqlite3'}")
+    add_article(repo, outlet="tengrinews", published_at=at("2026-11-17 05:00"), relevant=True,
+                title="Митинг против завода", topics=("land",), score=5.0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    to = ("a@example.org", "b@example.org", "c@example.org")
+    settings = Settings.from_env({
+        "MONITOR_DATA_DIR": str(tmp_path), "MONITOR_SMTP_HOST": "127.0.0.1",
+        "MONITOR_SMTP_PORT": str(port), "MONITOR_SMTP_STARTTLS": "0", "MONITOR_SMTP_TIMEOUT": "10",
+        "MONITOR_DIGEST_FROM": "monitor@example.org", "MONITOR_DIGEST_TO": ",".join(to)})
+    week, registry = IsoWeek.parse("2026-W47"), Registry.load()
+
+    def digest_with(inbox: _Inbox | None):  # type: ignore[no-untyped-def]
+        if inbox is None:  # nothing listening: the server is down
+            return run_digest(settings, registry, week=week)
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            return run_digest(settings, registry, week=week)
+        finally:
+            controller.stop()
+
+    cut = _Inbox(drop_after=1)
+    first = digest_with(cut)
+    assert first.sent == ["a@example.org"] and sorted(r for r, _ in first.failed) == list(to[1:])
+    assert cut.messages == [["a@example.org"]]
+    down = digest_with(None)
+    assert down.sent == [] and down.already == ["a@example.org"] and len(down.failed) == 2
+    back = _Inbox()
+    later = digest_with(back)
+    assert sorted(later.sent) == list(to[1:]) and later.already == ["a@example.org"]
+    again = _Inbox()
+    assert digest_with(again).sent == [] and again.messages == []
+    delivered = cut.messages + back.messages
+    assert sorted(r for rcpts in delivered for r in rcpts) == sorted(to)  # each exactly once
