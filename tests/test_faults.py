@@ -213,3 +213,29 @@ def test_backoff_doubles_up_to_its_cap_and_long_retry_after_is_refused() -> None
     assert mw._delay(Request("https://x.kz/a"), busy) == 30.0  # longer than backoff: waited
     away = Response("https://x.kz/a", status=503, headers={"Retry-After": "3600"})
     assert mw._delay(Request("https://x.kz/a"), away) is None  # past the cap: not waited
+
+
+# ------------------------------------------------------------------ the fault table
+
+
+def test_the_reliability_table_names_only_tests_that_exist() -> None:
+    import ast
+    import re
+
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(tests/test_\w+\.py)::(\w+)(?:\[([^\]]+)\])?`", doc))
+    assert len(cited) > 40
+    for path, name, param in cited:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert name in names, f"docs/reliability.md cites {path}::{name}, which does not exist"
+        if param and name == "test_article_fault":
+            assert param in {f.slug for f in ARTICLE_FAULTS}, param
+        if param and name == "test_discovery_fault":
+            assert param in {f.slug for f in DISCOVERY_FAULTS}, param
+    rows = {param for _, name, param in cited if name in ("test_article_fault", "test_discovery_fault")}
+    controls = {f.slug for f in ARTICLE_FAULTS if f.slug.startswith("good-")}  # plain pages
+    missing = {f.slug for f in ARTICLE_FAULTS + DISCOVERY_FAULTS} - rows - controls
+    assert not missing, f"faults in tests/faultsrv.py without a row in docs/reliability.md: {missing}"
