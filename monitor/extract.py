@@ -177,6 +177,8 @@ def _authors(meta: _Meta, tree: lxml.html.HtmlElement, outlet: Outlet | None) ->
     if not names and outlet and outlet.overrides.author_selector:
         names = kept([e.text_content() for e in tree.cssselect(outlet.overrides.author_selector)])
     if not names:
+        names = kept([e.text_content() for e in _byline_elements(tree)][:3])
+    if not names:
         for key in ("author", "article:author", "byl"):
             value = meta.meta.get(key, "")
             if value and not value.startswith("http"):
@@ -184,6 +186,31 @@ def _authors(meta: _Meta, tree: lxml.html.HtmlElement, outlet: Outlet | None) ->
                 if names:
                     break
     return ", ".join(dict.fromkeys(names)) or None
+
+
+def _byline_elements(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Visible bylines marked up the usual ways, inside the article, not in teasers."""
+    found = tree.xpath(
+        '//article//*[@rel="author" or @itemprop="author" or contains(@class, "byline")'
+        ' or contains(concat(" ", normalize-space(@class), " "), " author ")]'
+    )
+    kept = []
+    for el in found:
+        ancestors = list(el.iterancestors())
+        if any(a.tag in _ASIDE or _TEASER_CLASS.search(a.get("class") or "") for a in ancestors):
+            continue
+        if _NOT_A_NAME_CLASS.search(el.get("class") or ""):
+            continue
+        if el.get("itemprop") == "author" and el.xpath('.//*[@itemprop="name"]'):
+            el = el.xpath('.//*[@itemprop="name"]')[0]
+        if _NAME_LIKE.fullmatch(_BYLINE_PREFIX.sub("", _clean(el.text_content()))):
+            kept.append(el)
+    return kept
+
+
+_NOT_A_NAME_CLASS = re.compile(r"role|label|date|time|title|photo|avatar|bio", re.I)
+# A person's name, or two joined by a comma / "and": letters only, at most five words.
+_NAME_LIKE = re.compile(r"(?:[^\W\d_][\w.'’-]*)(?:[\s,]+(?:[^\W\d_][\w.'’-]*)){0,4}")
 
 
 _BYLINE_PREFIX = re.compile(r"^(by|автор(ы)?|авторы|текст|авторы материала)\s*:?\s+", re.IGNORECASE)
@@ -210,6 +237,7 @@ _VISIBLE_DATE_XPATH = (
     '//*[self::time or self::span or self::div or self::p or self::li]'
     '[contains(@class,"date") or contains(@class,"time") or contains(@class,"published")]'
 )
+_TIME_ONLY = re.compile(r"\d{1,2}:\d{2}(:\d{2})?\s*([ap]\.?m\.?)?", re.I)
 _ASIDE = ("aside", "nav", "footer")
 _TEASER_CLASS = re.compile(r"related|teaser|card|recommend|more-news|sidebar|widget", re.I)
 
@@ -249,7 +277,9 @@ def _published(
     if not found:
         for el in tree.xpath(_VISIBLE_DATE_XPATH)[:12]:
             text = _clean(el.text_content())
-            if 4 <= len(text) <= 60:
+            # A bare "16:05" in a news column means "today" on a listing, not this
+            # article's date: the generic scan wants a day in the string.
+            if 4 <= len(text) <= 60 and not _TIME_ONLY.fullmatch(text):
                 found = found or attempt(text, "visible")
     if not found and (m := _URL_DATE.search(url)):
         found = attempt("-".join(m.groups()), "url")
@@ -345,6 +375,7 @@ def _extract_tree(
     if len(text) < MIN_TEXT_CHARS:
         text = _trafilatura_text(tree) or _text_of(meta.jsonld.get("articleBody")) or text
     text = _drop_boilerplate(text, overrides.drop_paragraphs if overrides else ())
+    text = _drop_leading_title(text, title)
     is_article_markup = bool(meta.jsonld) or meta.meta.get("og:type", "").lower() == "article"
     if not text.strip():
         return Skip("empty", "no main text found")
@@ -378,6 +409,15 @@ def _extract_tree(
         image=meta.meta.get("og:image"),
         warnings=tuple(warnings),
     )
+
+
+def _drop_leading_title(text: str, title: str) -> str:
+    """The headline repeated as the first line of the text (it shares the story's
+    container on many sites) is the title, not the body."""
+    first, _, rest = text.lstrip().partition("\n")
+    if title and rest and _clean(first).casefold() == _clean(title).casefold():
+        return rest
+    return text
 
 
 def _prose_chars(text: str) -> int:

@@ -37,7 +37,7 @@ def process(key: str, url: str) -> ProcessedArticle | Skip:
     return process_page(page, REGISTRY.get(key))
 
 
-@pytest.mark.parametrize("key, article", ARTICLES, ids=[a["url"] for _, a in ARTICLES])
+@pytest.mark.parametrize("key, article", ARTICLES, ids=[f"{k}:{a['url']}" for k, a in ARTICLES])
 def test_article_extracts_to_its_recorded_fields(key: str, article: dict) -> None:
     result = process(key, article["url"])
     assert not isinstance(result, Skip), f"skipped: {result}"
@@ -54,7 +54,7 @@ def test_article_extracts_to_its_recorded_fields(key: str, article: dict) -> Non
     assert words(ex.text, 6, last=True) == words(body, 6, last=True), ex.text[-300:]
 
 
-@pytest.mark.parametrize("key, page", PAGES, ids=[p["url"] for _, p in PAGES])
+@pytest.mark.parametrize("key, page", PAGES, ids=[f"{k}:{p['url']}" for k, p in PAGES])
 def test_odd_pages_are_skipped_with_their_reason(key: str, page: dict) -> None:
     result = process(key, page["url"])
     assert isinstance(result, Skip) and result.reason == page["expect_skip"], result
