@@ -212,6 +212,7 @@ def test_no_request_leaves_the_registry_even_when_scrapy_would_let_it(registry: 
                               stats=_Stats())
     guard = RedirectGuardMiddleware(crawler)  # type: ignore[arg-type]
     guard.process_request(Request("https://kaz.tengrinews.kz/news/a-1/"))  # its own: passes
+    guard.process_request(Request("https://www.tengrinews.kz/news/a-1/"))  # a subdomain too
     # A retried request has dont_filter=True, which Scrapy's offsite filter lets through.
     with pytest.raises(OffsiteRedirect):
         guard.process_request(Request("https://tengrinews.kz.evil.example/a-1/", dont_filter=True))
