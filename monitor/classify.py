@@ -130,11 +130,47 @@ class LexiconError(ValueError):
 
 
 @dataclass(frozen=True)
+class _Step:
+    """One word of an entry: its regular expression and whether the language's endings follow
+    (a ``~`` word); ``slow`` is the word with its endings in one expression, for the rare Latin
+    spelling where the shortest reading of the stem is the one that takes an ending."""
+
+    rx: re.Pattern[str]
+    inflected: bool
+    slow: str
+
+
+@dataclass(frozen=True)
 class _Entry:
     concepts: tuple[str, ...]
     pattern: str
     weight: float
-    regex: re.Pattern[str]
+    steps: tuple[_Step, ...]
+    stop: bool = False  # a false friend (concept "stop")
+    furniture: bool = False  # a page-furniture marker
+    concept_set: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop", _STOP in self.concepts)
+        object.__setattr__(self, "furniture", _FURNITURE in self.concepts)
+        object.__setattr__(self, "concept_set", frozenset(self.concepts))
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    """The entries behind one automaton key that start with the same word: that word is
+    matched once; one-word entries end there, phrases go on only if the next word starts with
+    the right letters."""
+
+    step: _Step
+    singles: tuple[int, ...]
+    phrases: dict[str, tuple[int, ...]]  # first two letters of the second word -> entries
+    any_next: tuple[int, ...]  # phrases whose second word has no fixed first two letters
 
 
 @dataclass
@@ -143,6 +179,8 @@ class _Matcher:
 
     name: str
     fold: bool  # Kazakh Latin: search the folded text
+    separator: re.Pattern[str]
+    ending: re.Pattern[str]  # the language's endings (shared by every "~" word), then a word end
     automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
     entries: list[_Entry] = field(default_factory=list)
     by_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -152,26 +190,115 @@ class _Matcher:
         for key in keys:
             self.by_key[key].append(len(self.entries) - 1)
 
+    def _next_letters(self, entry: _Entry) -> set[str]:
+        token = entry.pattern.split()[1]
+        stem = token[:-1] if token[-1] in "*~" and len(token) > 1 else token
+        if len(stem) < 2 or token == "#":
+            return set()
+        if self.fold:
+            return {k[:2] for k in _kk_latin_keys(stem, 2) if len(k) >= 2}
+        return {stem[:2]}
+
     def build(self) -> None:
         for key, ids in self.by_key.items():
-            self.automaton.add_word(key, (len(key), tuple(ids)))
+            groups: dict[int, list[int]] = defaultdict(list)
+            steps: dict[int, _Step] = {}
+            for i in ids:
+                step = self.entries[i].steps[0]
+                groups[id(step)].append(i)
+                steps[id(step)] = step
+            buckets = []
+            for sid, members in groups.items():
+                singles = tuple(i for i in members if len(self.entries[i].steps) == 1)
+                phrases: dict[str, list[int]] = defaultdict(list)
+                any_next = []
+                for i in members:
+                    if len(self.entries[i].steps) == 1:
+                        continue
+                    letters = self._next_letters(self.entries[i])
+                    for pair in letters:
+                        phrases[pair].append(i)
+                    if not letters:
+                        any_next.append(i)
+                bucket = _Bucket(steps[sid], singles, {k: tuple(v) for k, v in phrases.items()},
+                                 tuple(any_next))
+                # a plain tuple for the hot loop in find()
+                buckets.append((bucket.step.rx.match, bucket.step.inflected, bucket.singles,
+                                bucket.phrases, bucket.any_next, bucket.step))
+            self.automaton.add_word(key, (len(key), tuple(buckets)))
         if self.by_key:
             self.automaton.make_automaton()
 
+    def _word(self, step: _Step, text: str, pos: int) -> int:
+        hit = step.rx.match(text, pos)
+        if hit is None:
+            return -1
+        if not step.inflected:
+            return hit.end()
+        ending = self.ending.match(text, hit.end())
+        if ending is not None:
+            return ending.end()
+        if self.fold:
+            hit = _compiled(step.slow).match(text, pos)
+            return hit.end() if hit else -1
+        return -1
+
+    def _rest(self, entry: _Entry, text: str, pos: int) -> int:
+        """End of the entry's words after the first (``pos`` is after the first separator)."""
+        for k, step in enumerate(entry.steps[1:]):
+            if k:
+                sep = self.separator.match(text, pos)
+                if sep is None:
+                    return -1
+                pos = sep.end()
+            pos = self._word(step, text, pos)
+            if pos < 0:
+                return -1
+        return pos
+
     def find(self, prepared: str) -> list[tuple[int, int, _Entry]]:
+        """Every (start, end, entry) that matches at a word start. An entry has one automaton
+        key, so nothing repeats, except in Kazakh Latin (several keys per entry)."""
         if not self.by_key:
             return []
-        found: dict[tuple[int, int], int] = {}
-        for end, (length, ids) in self.automaton.iter(prepared):
+        spans: list[tuple[int, int, _Entry]] = []
+        add = spans.append
+        entries = self.entries
+        ending, separator, fold = self.ending.match, self.separator.match, self.fold
+        for end, (length, buckets) in self.automaton.iter(prepared):
             start = end - length + 1
             if start and prepared[start - 1].isalnum():
                 continue
-            for i in ids:
-                if (start, i) in found:
+            for word, inflected, singles, phrases, any_next, step in buckets:
+                hit = word(prepared, start)
+                if hit is None:
                     continue
-                hit = self.entries[i].regex.match(prepared, start)
-                found[(start, i)] = hit.end() if hit else -1
-        return [(s, e, self.entries[i]) for (s, i), e in found.items() if e > s]
+                first = hit.end()
+                if inflected:
+                    after = ending(prepared, first)
+                    if after is not None:
+                        first = after.end()
+                    elif fold:
+                        first = self._word(step, prepared, start)
+                        if first < 0:
+                            continue
+                    else:
+                        continue
+                for i in singles:
+                    add((start, first, entries[i]))
+                if not (phrases or any_next):
+                    continue
+                sep = separator(prepared, first)
+                if sep is None:
+                    continue
+                after_sep = sep.end()
+                for i in phrases.get(prepared[after_sep:after_sep + 2], ()) + any_next:
+                    stop = self._rest(entries[i], prepared, after_sep)
+                    if stop > start:
+                        add((start, stop, entries[i]))
+        if fold:
+            spans = list({(s, id(e)): (s, x, e) for s, x, e in spans}.values())
+        return spans
 
 
 _LATIN_SEP = r"[\s\-‐‑–—«»\"“”„()/]{1,4}"
@@ -259,17 +386,26 @@ def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
     return keys
 
 
-def _token_rx(token: str, ending_rx: str, latin_kk: bool) -> str:
-    if token == "#":
-        return r"\d+" + _WORD_END  # any number ("пикет 4": a railway marker, no picket)
+def _step(token: str, ending_rx: str, latin_kk: bool, cache: dict) -> _Step:
+    """A word of an entry: exact, ``stem*`` (any continuation), ``stem~`` (the language's
+    endings) or ``#`` (any number: "пикет 4" is a railway marker, no picket)."""
+    key = (token, latin_kk)
+    if key in cache:
+        return cache[key]
     marker = token[-1] if token[-1] in "*~" and len(token) > 1 else ""
     stem = token[:-1] if marker else token
     body = _kk_latin_rx(stem) if latin_kk else re.escape(stem)
-    if marker == "*":
-        return body + (r"(?:[^\W_]|')*" if latin_kk else r"[^\W_]*")
-    if marker == "~":
-        return body + ending_rx + _WORD_END
-    return body + _WORD_END
+    if token == "#":
+        step = _Step(re.compile(r"\d+" + _WORD_END), False, "")
+    elif marker == "*":
+        tail = r"(?:[^\W_]|')*" if latin_kk else r"[^\W_]*"
+        step = _Step(re.compile(body + tail), False, "")
+    elif marker == "~":
+        step = _Step(re.compile(body), True, body + ending_rx + _WORD_END)
+    else:
+        step = _Step(re.compile(body + _WORD_END), False, "")
+    cache[key] = step
+    return step
 
 
 def _ending_rx(spec: tuple[int, list[str]] | None, latin_kk: bool) -> str:
@@ -279,11 +415,6 @@ def _ending_rx(spec: tuple[int, list[str]] | None, latin_kk: bool) -> str:
     parts = sorted({_kk_latin_rx(e) if latin_kk else re.escape(e) for e in endings},
                    key=len, reverse=True)
     return f"(?:{'|'.join(parts)}){{0,{chain}}}"
-
-
-def _entry_regex(pattern: str, ending_rx: str, latin_kk: bool) -> re.Pattern[str]:
-    sep = _LATIN_SEP if latin_kk else _CYR_SEP
-    return re.compile(sep.join(_token_rx(t, ending_rx, latin_kk) for t in pattern.split()))
 
 
 def _stem(pattern: str) -> str:
@@ -326,17 +457,23 @@ def _parse_entry(path: Path, number: int, cells: list[str]) -> tuple[tuple[str, 
 
 def _load_group(path: Path, endings: dict, matchers: dict[str, _Matcher]) -> None:
     lang = path.stem
-    plain = matchers.setdefault(lang, _Matcher(lang, fold=False))
-    latin = matchers.setdefault("kk-Latn", _Matcher("kk-Latn", fold=True)) if lang == "kk" else None
     plain_end = _ending_rx(endings.get(lang), latin_kk=False)
     latin_end = _ending_rx(endings.get(lang), latin_kk=True)
+    plain = matchers.setdefault(lang, _Matcher(lang, False, re.compile(_CYR_SEP),
+                                               re.compile(plain_end + _WORD_END)))
+    latin = None
+    if lang == "kk":
+        latin = matchers.setdefault("kk-Latn", _Matcher("kk-Latn", True, re.compile(_LATIN_SEP),
+                                                        re.compile(latin_end + _WORD_END)))
+    plain_cache: dict = {}
+    latin_cache: dict = {}
     for number, cells in _read_tsv(path):
         concepts, pattern, weight = _parse_entry(path, number, cells)
-        regex = _entry_regex(pattern, plain_end, latin_kk=False)
-        plain.add(_Entry(concepts, pattern, weight, regex), _keys(pattern))
+        steps = tuple(_step(t, plain_end, False, plain_cache) for t in pattern.split())
+        plain.add(_Entry(concepts, pattern, weight, steps), _keys(pattern))
         if latin is not None and re.search("[а-яәғқңөұүһі]", pattern):
-            regex = _entry_regex(pattern, latin_end, latin_kk=True)
-            latin.add(_Entry(concepts, pattern, weight, regex), _kk_latin_keys(_stem(pattern)))
+            steps = tuple(_step(t, latin_end, True, latin_cache) for t in pattern.split())
+            latin.add(_Entry(concepts, pattern, weight, steps), _kk_latin_keys(_stem(pattern)))
 
 
 @lru_cache(maxsize=4)
@@ -387,24 +524,21 @@ def _lead_end(text: str) -> int:
     return cut if 0 < cut <= 600 else min(len(text), 400)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Field:
-    """One scanned field (title or text) and its matches, in text order."""
+    """One scanned field (title or text): its matches in text order and, for each, the number of
+    the sentence it is in (the title is one sentence)."""
 
     name: str  # "title" or "text"
     text: str
     matches: list[Match]
+    sentence: list[int]  # parallel to matches
+    sentences: int  # how many sentences the field has
     tail_from: int = 1 << 30  # matches from here on were weighed TAIL_WEIGHT
-    _ends: list[int] | None = None
+    by_concept: dict[str, list[int]] = field(default_factory=dict)  # concept -> match indices
 
-    def sentence_ends(self) -> list[int]:
-        # Computed only for fields where a China term and a protest term are close.
-        if self._ends is None:
-            object.__setattr__(self, "_ends", [m.end() for m in _SENTENCE_END.finditer(self.text)])
-        return self._ends  # type: ignore[return-value]
-
-    def sentence_of(self, position: int) -> int:
-        return bisect.bisect_right(self.sentence_ends(), position)
+    def of(self, concept: str) -> list[Match]:
+        return [self.matches[i] for i in self.by_concept.get(concept, ())]
 
     def raw_weight(self, m: Match) -> float:
         """The entry's own weight, before the title / lead / tail factors."""
@@ -417,7 +551,7 @@ _LATIN_LETTERS = re.compile("[a-z]")
 
 def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     if not text:
-        return _Field(name, text, [])
+        return _Field(name, text, [], [], 0)
     low = _lower(text)
     latin = len(_LATIN_LETTERS.findall(low, 0, 600)) * 5 >= min(len(low), 600)
     spans: list[tuple[int, int, _Entry]] = []
@@ -431,28 +565,49 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
         spans = _drop_furniture(text, spans)
     lead_end = _lead_end(text) if name == "text" else 0
     tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
-    matches = []
+    matches: list[Match] = []
+    append = matches.append
+    by_concept: dict[str, list[int]] = defaultdict(list)
     for start, end, entry in _resolve_overlaps(spans):
         where = "title" if name == "title" else ("lead" if start < lead_end else "body")
         factor = WHERE_WEIGHT[where]
         if where == "body" and start >= tail_from:
             factor *= TAIL_WEIGHT
         weight = round(entry.weight * factor, 3)
-        matches.extend(Match(c, text[start:end], where, start, weight) for c in entry.concepts)
-    return _Field(name, text, matches, tail_from if name == "text" else 1 << 30)
+        term = text[start:end]
+        for concept in entry.concepts:
+            by_concept[concept].append(len(matches))
+            append(_match(concept, term, where, start, weight))
+    if name == "title":
+        return _Field(name, text, matches, [0] * len(matches), 1, by_concept=by_concept)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    bisect_right = bisect.bisect_right
+    sentence = [bisect_right(ends, m.position) for m in matches]
+    return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept)
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
+
+
+def _match(concept: str, term: str, where: str, position: int, weight: float) -> Match:
+    """Match(...) without the frozen dataclass's per-field __setattr__ (the hot path)."""
+    m = _new(Match)
+    m.__dict__.update(concept=concept, term=term, where=where, position=position, weight=weight)
+    return m
+
+
+_new = object.__new__
 
 
 def _drop_furniture(text: str, spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
     """Drop what lies in page-furniture paragraphs: a short paragraph that starts with a
     "read also", photo-credit, subscribe or report-an-error marker is not part of the story
     (a related headline there must not change the label)."""
+    markers = [s for s in spans if s[2].furniture]
+    if not markers:
+        return spans
     masked: list[tuple[int, int]] = []
-    for start, end, entry in spans:
-        if _FURNITURE not in entry.concepts:
-            continue
+    for start, end, entry in markers:
         para_start = text.rfind("\n", 0, start) + 1
         if text[para_start:start].strip(" \t\xa0\"«*—–-•▶►>|"):
             continue  # the marker is not at the start of its paragraph
@@ -465,18 +620,17 @@ def _drop_furniture(text: str, spans: list[tuple[int, int, _Entry]]) -> list[tup
             continue
         masked.append((para_start, para_end))
     if not masked:
-        return [s for s in spans if _FURNITURE not in s[2].concepts]
-    return [s for s in spans if _FURNITURE not in s[2].concepts
-            and not any(a <= s[0] < b for a, b in masked)]
+        return [s for s in spans if not s[2].furniture]
+    return [s for s in spans if not s[2].furniture and not any(a <= s[0] < b for a, b in masked)]
 
 
 def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
     """Longest match wins where matches overlap; a stop entry silences what it overlaps."""
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-    stops = [(s, e) for s, e, entry in spans if _STOP in entry.concepts]
+    spans.sort(key=lambda s: (s[0] << 20) - s[1])  # by start, the longest first
+    stops = [(s, e) for s, e, entry in spans if entry.stop]
     kept: list[tuple[int, int, _Entry]] = []
     for start, end, entry in spans:
-        if _STOP in entry.concepts:
+        if entry.stop:
             continue
         if stops and any(s < end and start < e for s, e in stops):
             continue
@@ -485,7 +639,7 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
             # concept (the "Китая" in "Банк развития Китая"); same-start terms are alternatives
             # unless they cover the same words for another concept ("завод": plant and owner)
             outer = kept[-1]
-            if set(entry.concepts) <= set(outer[2].concepts):
+            if entry.concept_set <= outer[2].concept_set:
                 continue
             if start == outer[0] and end != outer[1]:
                 continue
@@ -498,12 +652,13 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
 
 def _strengths(matches: Iterable[Match]) -> dict[str, float]:
     """Sum of weights per concept; one term counts at most REPEAT_CAP times per concept."""
-    seen: dict[tuple[str, str], int] = defaultdict(int)
+    seen: dict[tuple[str, str], int] = {}
     total: dict[str, float] = defaultdict(float)
     for m in matches:
         key = (m.concept, m.term.lower())
-        seen[key] += 1
-        if seen[key] <= REPEAT_CAP:
+        count = seen.get(key, 0) + 1
+        seen[key] = count
+        if count <= REPEAT_CAP:
             total[m.concept] += m.weight
     return total
 
@@ -536,21 +691,21 @@ def _owned(fields: list[_Field]) -> bool:
     title or lead names the company as another country's ("Turkish contractor")."""
     linked = False
     for f in fields:
-        owners = [m.position for m in f.matches if m.concept == "owner"]
-        if not owners:
+        china = f.of("china")
+        owners = [m.position for m in f.of("owner")]
+        if not china or not owners:
             continue
-        strong = [m.position for m in f.matches if m.concept == "ownership"]
-        goods = {m.position for m in f.matches if m.concept == "goods"}
-        top = [m.position for m in f.matches if m.where != "body"]
-        for m in f.matches:
-            if m.concept == "other_nation" and m.where != "body" and _near(owners, m.position,
-                                                                           OWNER_ADJACENT):
-                if not any(c.concept == "china" and c.position in top for c in f.matches):
+        for m in f.of("other_nation"):
+            if m.where != "body" and _near(owners, m.position, OWNER_ADJACENT):
+                if not any(c.where != "body" for c in china):
                     return False
-            if linked or m.concept != "china" or m.position in goods:
-                continue
-            linked = _near(strong, m.position, OWNER_NEAR) or _near(owners, m.position,
-                                                                    OWNER_ADJACENT)
+        if linked:
+            continue
+        strong = [m.position for m in f.of("ownership")]
+        goods = {m.position for m in f.of("goods")}
+        linked = any(m.position not in goods and (_near(strong, m.position, OWNER_NEAR)
+                                                  or _near(owners, m.position, OWNER_ADJACENT))
+                     for m in china)
     return linked
 
 
@@ -569,34 +724,37 @@ def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) 
     return proxies
 
 
-def _china_side(f: _Field, proxies: dict[str, float]) -> list[tuple[int, float]]:
-    side = [(m.position, m.weight) for m in f.matches if m.concept == "china"]
-    for m in f.matches:
-        if m.concept in proxies:
-            side.append((m.position, m.weight * proxies[m.concept]))
-    side.sort()
-    return side
-
-
 def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
-    """Weighted count of sentences (or windows) where a China term meets a protest term."""
-    china = _china_side(f, proxies)
-    protest = [(m.position, m.weight) for m in f.matches if m.concept == "protest"]
-    if not china or not protest:
+    """Weighted count of sentences where a China term (or what stands for it) meets a protest
+    term in the same sentence or within NEAR_CHARS: per sentence 1.5 x the smaller weight of the
+    best pair, the best six sentences."""
+    if "protest" not in f.by_concept:
         return 0.0
-    if f.name == "title":
-        return 1.5 * min(max(w for _, w in china), max(w for _, w in protest))
-    positions = [p for p, _ in china]
+    china: dict[int, float] = {}  # strongest China-side weight per sentence
+    near: list[tuple[int, float]] = []  # China-side (position, weight)
+    for concept in ("china", *proxies):
+        rate = proxies.get(concept, 1.0)
+        for i in f.by_concept.get(concept, ()):
+            m, unit = f.matches[i], f.sentence[i]
+            weight = m.weight * rate
+            if weight > china.get(unit, 0.0):
+                china[unit] = weight
+            near.append((m.position, weight))
+    if not china:
+        return 0.0
+    near.sort()
+    positions = [p for p, _ in near]
     best: dict[int, float] = {}
-    for pos, weight in protest:
-        lo = bisect.bisect_left(positions, pos - 4 * NEAR_CHARS)
-        hi = bisect.bisect_right(positions, pos + 4 * NEAR_CHARS)
-        sentence = f.sentence_of(pos) if lo < hi else -1
-        for cpos, cweight in china[lo:hi]:
-            if cpos == pos:
-                continue
-            if abs(cpos - pos) <= NEAR_CHARS or f.sentence_of(cpos) == sentence:
-                best[sentence] = max(best.get(sentence, 0.0), 1.5 * min(cweight, weight))
+    for i in f.by_concept["protest"]:
+        m, unit = f.matches[i], f.sentence[i]
+        partner = china.get(unit, 0.0)
+        lo = bisect.bisect_left(positions, m.position - NEAR_CHARS)
+        hi = bisect.bisect_right(positions, m.position + NEAR_CHARS)
+        for _, cweight in near[lo:hi]:
+            if cweight > partner:
+                partner = cweight
+        if partner:
+            best[unit] = max(best.get(unit, 0.0), 1.5 * min(m.weight, partner))
     return sum(sorted(best.values(), reverse=True)[:6])
 
 
@@ -607,19 +765,16 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
     for f in fields:
         per: dict[int, float] = defaultdict(float)
         where: dict[int, str] = {}
-        for m in f.matches:
-            if m.concept != "protest":
-                continue
-            unit = 0 if f.name == "title" else f.sentence_of(m.position)
+        for i in f.by_concept.get("protest", ()):
+            m = f.matches[i]
+            unit = f.sentence[i]
             per[unit] += f.raw_weight(m)
             where[unit] = m.where
         # a title is short and chosen with care: one weaker protest word there is enough
         least = PROTEST_UNIT if f.name == "text" else TITLE_UNIT
         units += sum(2.0 if where[u] in ("title", "lead") else 1.0
                      for u, v in per.items() if v >= least)
-    text = fields[-1]
-    sentences = len(text.sentence_ends()) + 1 if text.text else 0
-    return units, sentences
+    return units, fields[-1].sentences
 
 
 def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool, int]:
@@ -628,13 +783,12 @@ def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool
     top = False
     body: set[int] = set()
     for f in fields:
-        for m in f.matches:
-            if m.concept not in side:
-                continue
-            if m.where == "body":
-                body.add(f.sentence_of(m.position))
-            else:
-                top = True
+        for concept in side:
+            for i in f.by_concept.get(concept, ()):
+                if f.matches[i].where == "body":
+                    body.add(f.sentence[i])
+                else:
+                    top = True
     return top, len(body)
 
 
