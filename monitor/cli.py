@@ -155,9 +155,12 @@ def crawl_cmd(ctx: Context, outlets: tuple[str, ...], lang: str, sources: str,
                            since=since, until=until)
     try:
         check_request(ctx.registry, request)
+        # Distributed crawlers (MONITOR_REDIS_URL) share the lock and each other's runs.
+        distributed = bool(settings.redis_url)
         with run_lock(settings.data_dir, "crawl", wait=wait,
-                      engine=make_engine(settings.database_url)):
-            mark_interrupted(ctx)
+                      engine=make_engine(settings.database_url), shared=distributed):
+            if not distributed:
+                mark_interrupted(ctx)
             run_key = run_crawl(settings, ctx.registry, request, log_level=log_level.upper())
     except CrawlError as exc:
         fail(str(exc))

@@ -103,6 +103,10 @@ def scrapy_settings(cfg: Settings, log_level: str = "WARNING"):  # type: ignore[
         # Nobody to be polite to when reading our own archive: replay at full speed.
         overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False,
                          CONCURRENT_REQUESTS_PER_DOMAIN=8, DOWNLOAD_DELAY_JITTER=0)
+    # MONITOR_REDIS_URL: one shared queue and duplicate filter in Redis (monitor/distributed.py).
+    from monitor.distributed import scrapy_overrides
+
+    overrides.update(scrapy_overrides(cfg))
     settings.setdict(overrides, priority="cmdline")
     return settings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from sqlalchemy.exc import DBAPIError
@@ -40,9 +41,15 @@ class ProcessPipeline(_Component):
     """extract -> language -> classify -> fingerprint (monitor.process.process_page)."""
 
     def open_spider(self) -> None:
-        # Load the language and classifier resources (seconds) before the first request
-        # is sent: on the first page they would stall the reactor with downloads in flight.
-        analyze("", "warm-up", ())
+        # Load the language and classifier resources (seconds) when the first article request
+        # is scheduled, before it is sent: on the first page they would stall the reactor
+        # with downloads in flight. A crawl that finds nothing new never loads them.
+        self.crawler.signals.connect(self._warm_up, signal=signals.request_scheduled)
+
+    def _warm_up(self, request: Request) -> None:
+        if request.meta.get("kind") == "article":
+            self.crawler.signals.disconnect(self._warm_up, signal=signals.request_scheduled)
+            analyze("", "warm-up", ())
 
     def process_item(self, item: PageItem) -> PageItem:
         result = process_page(item.page, self.spider.outlet)

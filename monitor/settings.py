@@ -60,6 +60,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "monitor.extensions.CrawlRunRecorder": 500,
+    "monitor.distributed.RoundKeeper": 510,  # distributed mode only
 }
 
 # --- the monitor's own
