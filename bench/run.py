@@ -1,0 +1,131 @@
+"""`make bench`: every benchmark of the performance issue, one after another, each in its own
+process, and their figures against the targets in bench/results.json (with the machine's
+facts). docs/performance.md explains each figure.
+
+    python bench/run.py                 # the full run (tens of minutes; corpora and
+                                        # databases are cached under bench/out/)
+    python bench/run.py --quick --out /tmp/r.json --work-dir /tmp/bench   # tiny sizes, no timing
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchutil import machine  # noqa: E402
+
+# figure -> (comparison, target); None: a reference figure with no target.
+TARGETS: dict[str, tuple[str, float] | None] = {
+    "pipeline_vs_trafilatura": ("<=", 1.25),
+    "classify_share": ("<=", 0.10),
+    "rerun_ratio": ("<=", 0.05),
+    "rss_ratio": ("<=", 1.3),
+    "trend_query_ms_sqlite": ("<=", 200.0),
+    "trend_query_ms_postgres": ("<=", 100.0),
+    "pipeline_vs_newsplease": None,
+}
+FULL = {"pipeline": ["--pages", "5000"], "memory": ["--small", "10000", "--large", "100000"],
+        "trend": ["--articles", "1000000"]}
+QUICK = {"pipeline": ["--pages", "60", "--no-newsplease"], "memory": ["--small", "150", "--large", "300"],
+         "trend": ["--articles", "10000"]}
+SCRIPTS = {"pipeline": "pipeline_benchmark.py", "memory": "memory_benchmark.py",
+           "trend": "trend_benchmark.py"}
+# What bounds a figure that misses its target, read from the details of the same run.
+BOUNDS = {
+    "pipeline_vs_trafilatura": (
+        "bounded by work beside trafilatura that the pipeline must do per page; see "
+        "details.pipeline.stages_ms_per_page (CPU ms per page of each stage, measured in the "
+        "same run) against trafilatura_ms_per_page, and docs/performance.md"),
+    "classify_share": (
+        "language detection and classification (monitor/language.py, monitor/classify.py) "
+        "cost analyze_cpu_s plus a one-time lexicon and model load (analyze_load_s)"),
+    "rerun_ratio": (
+        "a second run still starts Python, Scrapy and the database and re-reads every feed, "
+        "sitemap and listing (rerun_cpu_s); it fetches no article page (rerun_article_fetches)"),
+    "rss_ratio": "see details.memory",
+    "trend_query_ms_sqlite": "see details.trend.sqlite",
+    "trend_query_ms_postgres": "see details.trend.postgres",
+}
+
+
+def run_script(name: str, args: list[str], work_dir: Path) -> tuple[dict, float]:
+    out = work_dir / f"{name}.json"
+    out.unlink(missing_ok=True)
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / SCRIPTS[name]), *args,
+                           "--out-dir", str(work_dir), "--out", str(out)], cwd=ROOT)
+    took = time.perf_counter() - started
+    if proc.returncode != 0 or not out.exists():
+        return {"error": f"bench/{SCRIPTS[name]} exited {proc.returncode}"}, took
+    return json.loads(out.read_text(encoding="utf-8")), took
+
+
+def figures(details: dict[str, dict]) -> dict[str, dict]:
+    flat: dict[str, object] = {}
+    for part in details.values():
+        flat.update({k: v for k, v in part.items() if k in TARGETS})
+    out: dict[str, dict] = {}
+    for name, target in TARGETS.items():
+        value = flat.get(name)
+        entry: dict[str, object] = {"value": value}
+        if target is not None:
+            op, limit = target
+            entry["target"] = f"{op} {limit:g}"
+            entry["met"] = value is not None and float(value) <= limit  # type: ignore[arg-type]
+            if not entry["met"]:
+                entry["note"] = BOUNDS.get(name, "")
+        if value is None:
+            part = next((p for p in details.values() if name in p or any(
+                k.endswith("_note") for k in p)), {})
+            notes = [str(v) for k, v in part.items() if k.endswith("_note")]
+            entry["note"] = "; ".join(notes) or "not measured (see the script's error in details)"
+        out[name] = entry
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the scripts run")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (default bench/results.json; bench/out/quick.json with --quick)")
+    parser.add_argument("--work-dir", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--only", action="append", choices=sorted(SCRIPTS),
+                        help="run only this benchmark (repeatable)")
+    args = parser.parse_args(argv)
+    out = args.out or (args.work_dir / "quick.json" if args.quick else ROOT / "bench" / "results.json")
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    sizes = QUICK if args.quick else FULL
+    started = datetime.now(UTC)
+    details: dict[str, dict] = {}
+    durations: dict[str, float] = {}
+    facts = machine()
+    for name in args.only or list(SCRIPTS):
+        print(f"== {name}: python bench/{SCRIPTS[name]} {' '.join(sizes[name])}", flush=True)
+        details[name], durations[name] = run_script(name, sizes[name], args.work_dir)
+    result = {
+        "command": "make bench" + (" (quick)" if args.quick else ""),
+        "started_at": started.isoformat(timespec="seconds"),
+        "duration_s": {k: round(v, 1) for k, v in durations.items()},
+        "machine": facts,
+        "figures": figures(details),
+        "details": details,
+    }
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, entry in result["figures"].items():
+        verdict = "" if "met" not in entry else (" met" if entry["met"] else " NOT met")
+        print(f"{name:<26} {entry['value']!s:<10} {entry.get('target', '')}{verdict}")
+    print(f"written to {out}")
+    return 1 if any("error" in d for d in details.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
