@@ -47,7 +47,9 @@ CHINA_PASSING = 3.0  # below this, China in an article about another protest is 
 # China-related (without a protest) needs China in the title or lead, or in this many sentences
 CHINA_SENTENCES = 3
 PROTEST_MIN = 2.0
-TOPIC_MIN = 2.0
+TOPIC_MIN = 2.5  # topic strength an article needs for the topic ...
+TOPIC_SHARE = 0.25  # ... and at least this share of its strongest topic
+TOPIC_IN_PROTEST = 2.0  # topic terms in a protest sentence name what is contested: weight x2
 RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
 TITLE_UNIT = 0.5
@@ -62,7 +64,8 @@ FURNITURE_CHARS = 300  # a furniture marker masks its paragraph when the paragra
 # company, plant or investor of the article once a sentence has tied it to China.
 AS_CHINA = {"reform": 0.5, "xinjiang": 0.75, "owner": 0.5}
 REFORM_THEME = 1.5  # land-reform strength that sets the theme
-CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms that sets the theme
+CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms (the region, camps) that sets the theme
+XINJIANG_THEME = 2.0  # ... together with this much of the Xinjiang topic (relatives, consulate)
 OWNER_NEAR = 80  # characters between a China term and an ownership word ("принадлежит")
 OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
@@ -717,7 +720,7 @@ def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) 
         proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
     elif strength.get("china", 0.0) >= 1.0 and not strength.get("other_nation"):
         proxies["foreign"] = 0.5  # the only foreign country named is China
-    if strength.get("camps", 0.0) >= CAMPS_THEME and topics["xinjiang"] >= TOPIC_MIN:
+    if strength.get("camps", 0.0) >= CAMPS_THEME and topics["xinjiang"] >= XINJIANG_THEME:
         proxies["xinjiang"] = AS_CHINA["xinjiang"]
     if owned:
         proxies["owner"] = AS_CHINA["owner"]
@@ -805,6 +808,24 @@ class _Scores:
     topics: dict[str, float]
 
 
+def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
+    """Topic strength: the weights of its terms (REPEAT_CAP per term), doubled in sentences
+    that also carry a protest term."""
+    total = dict.fromkeys(TOPICS, 0.0)
+    seen: dict[tuple[str, str], int] = {}
+    for f in fields:
+        protest = {f.sentence[i] for i in f.by_concept.get("protest", ())}
+        for topic in TOPICS:
+            for i in f.by_concept.get(topic, ()):
+                m = f.matches[i]
+                key = (topic, m.term.lower())
+                seen[key] = count = seen.get(key, 0) + 1
+                if count <= REPEAT_CAP:
+                    bonus = TOPIC_IN_PROTEST if f.sentence[i] in protest else 1.0
+                    total[topic] += m.weight * bonus
+    return total
+
+
 def _score(fields: list[_Field]) -> _Scores:
     strength = _strengths(m for f in fields for m in f.matches)
     damp = _damping(strength)
@@ -825,7 +846,8 @@ def _score(fields: list[_Field]) -> _Scores:
     cooc *= min(damp.get("china", 1.0), damp.get("protest", 1.0))
     units, sentences = _protest_units(fields)
     top, body = _china_spread(fields, proxies)
-    return _Scores(china, protest, cooc, negative, units, sentences, top, body, topics)
+    return _Scores(china, protest, cooc, negative, units, sentences, top, body,
+                   _topic_strengths(fields))
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -846,12 +868,14 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
 
 
 def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
-    """Every topic that reaches TOPIC_MIN, strongest first; a relevant article always gets one
-    (its strongest topic, or sinophobia for contestation of China in general)."""
+    """Topics strong enough (TOPIC_MIN, and TOPIC_SHARE of the strongest), strongest first; a
+    relevant article always gets one (its strongest topic, or sinophobia for contestation of
+    China in general)."""
     if not (china or relevant):
         return ()
     ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])
-    topics = tuple(t for t, s in ranked if s >= TOPIC_MIN)
+    least = max(TOPIC_MIN, TOPIC_SHARE * ranked[0][1])
+    topics = tuple(t for t, s in ranked if s >= least)
     if relevant and not topics:
         topics = (ranked[0][0],) if ranked[0][1] > 0 else ("sinophobia",)
     return topics
