@@ -686,30 +686,32 @@ def _near(positions: list[int], position: int, distance: int) -> bool:
     return i < len(positions) and positions[i] <= position + distance
 
 
-def _owned(fields: list[_Field]) -> bool:
-    """Does the article tie its company, plant or investor to China: China near an ownership
-    word ("принадлежит компании из КНР", "акционері — қытайлық корпорация", "Chinese-owned") or
-    right next to a company noun ("китайская компания", "a Chinese firm")? China as the maker or
-    market of goods ("кран китайского производства") does not count, nor does an article whose
-    title or lead names the company as another country's ("Turkish contractor")."""
+def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
+    """(owned, foreign): does the article tie its company, plant or investor to China (China
+    near an ownership word: "принадлежит компании из КНР", "акционері — қытайлық корпорация",
+    "Chinese-owned"; or right next to a company noun: "китайская компания", "a Chinese firm")?
+    China as the maker or market of goods ("кран китайского производства") does not count.
+    And does the title or lead name the company as another country's ("Turkish contractor",
+    "Kazakh-owned mine") while the title does not name China? Then the story contests that
+    company, and China elsewhere in it is a comparison or background."""
     linked = False
     for f in fields:
         china = f.of("china")
         owners = [m.position for m in f.of("owner")]
-        if not china or not owners:
+        if not owners:
             continue
         for m in f.of("other_nation"):
             if m.where != "body" and _near(owners, m.position, OWNER_ADJACENT):
-                if not any(c.where != "body" for c in china):
-                    return False
-        if linked:
+                if not any(c.where == "title" for c in fields[0].of("china")):
+                    return False, True
+        if linked or not china:
             continue
         strong = [m.position for m in f.of("ownership")]
         goods = {m.position for m in f.of("goods")}
         linked = any(m.position not in goods and (_near(strong, m.position, OWNER_NEAR)
                                                   or _near(owners, m.position, OWNER_ADJACENT))
                      for m in china)
-    return linked
+    return linked, False
 
 
 def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) -> dict[str, float]:
@@ -806,6 +808,7 @@ class _Scores:
     china_top: bool  # China (or what stands for it) in the title or lead
     china_sentences: int  # body sentences that name China (or what stands for it)
     topics: dict[str, float]
+    foreign_target: bool = False  # the title or lead names another country's company
 
 
 def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
@@ -831,7 +834,8 @@ def _score(fields: list[_Field]) -> _Scores:
     damp = _damping(strength)
     topics = {t: strength.get(t, 0.0) for t in TOPICS}
     events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
-    owned = _owned(fields) and events < EVENTS_STRONG
+    owned, foreign = _ownership(fields)
+    owned = owned and events < EVENTS_STRONG
     proxies = _proxies(strength, topics, owned)
     china = strength.get("china", 0.0) + sum(
         min(strength.get(c, 0.0) * rate, OWNER_AS_CHINA_MAX if c == "owner" else 1e9)
@@ -847,7 +851,7 @@ def _score(fields: list[_Field]) -> _Scores:
     units, sentences = _protest_units(fields)
     top, body = _china_spread(fields, proxies)
     return _Scores(china, protest, cooc, negative, units, sentences, top, body,
-                   _topic_strengths(fields))
+                   _topic_strengths(fields), foreign)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -860,9 +864,10 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
     needed = min(SUBJECT_UNITS, max(1.0, scores.sentences / SUBJECT_SPAN))
     about_protest = scores.units >= needed
     relevant = (china and protest and about_protest and scores.cooc > 0
-                and score >= RELEVANT_MIN)
-    if china and not relevant and not scores.china_top:
-        # China-related news is about China: named in the title or lead, or throughout
+                and score >= RELEVANT_MIN and not scores.foreign_target)
+    if china and not relevant and (scores.foreign_target or not scores.china_top):
+        # China-related news is about China: named in the title or lead (unless that names
+        # another country's company as the subject), or throughout
         china = scores.china_sentences >= CHINA_SENTENCES
     return china, protest, relevant, score
 
