@@ -109,7 +109,7 @@ class OutletSpider(scrapy.Spider):
                                          meta={**meta, "kind": "sitemap"})
             if "listings" in self.sources:
                 for template in ed.listings:
-                    yield self.listing_request(ed, template, 1)
+                    yield self.listing_request(ed, template, ed.first_page)
 
     def listing_request(self, edition: Edition, template: str, page: int) -> scrapy.Request:
         return scrapy.Request(template.format(page=page), self.parse_listing, errback=self.failed,
@@ -188,7 +188,8 @@ class OutletSpider(scrapy.Spider):
         # Incremental: a listing page with nothing new means the rest is stored already;
         # and a page that links to no next page is the last one.
         linked = {canonicalize(u) for u in links}
-        if new and page < edition.listing_pages and next_url in linked:
+        last = edition.first_page + edition.listing_pages - 1
+        if new and page < last and next_url in linked:
             yield self.listing_request(edition, template, page + 1)
 
     def article_requests(self, links: Iterable[Link], lang: str) -> Iterable[scrapy.Request]:
