@@ -43,6 +43,8 @@ TAIL_WEIGHT = 0.6  # body matches in the last 40% of a long text
 TAIL_FROM_CHARS = 2000
 REPEAT_CAP = 3  # a term counts at most this many times per concept
 CHINA_MIN = 2.5
+CHINA_MIN_LINKED = 2.0  # China strength enough when ...
+COOC_STRONG = 3.0  # ... China and protest meet this strongly (one lead sentence)
 CHINA_PASSING = 3.0  # below this, China in an article about another protest is a passing mention
 # China-related (without a protest) needs China in the title or lead, or in this many sentences
 CHINA_SENTENCES = 3
@@ -51,7 +53,8 @@ TOPIC_MIN = 2.5  # topic strength an article needs for the topic ...
 TOPIC_SHARE = 0.25  # ... and at least this share of its strongest topic
 TOPIC_IN_PROTEST = 2.0  # topic terms in a protest sentence name what is contested: weight x2
 RELEVANT_MIN = 1.5
-NEAR_CHARS = 160  # co-occurrence window when no sentence boundary helps
+NEAR_CHARS = 160  # co-occurrence window across a sentence boundary ...
+NEIGHBOUR_RATE = 0.5  # ... where the China term counts at this rate
 TITLE_UNIT = 0.5
 PROTEST_UNIT = 0.6  # a sentence whose protest terms weigh this much (unweighted) is about a protest
 # Protest sentences an article needs to be about a protest (title and lead sentences count
@@ -381,7 +384,7 @@ def _kk_latin_rx(word: str) -> str:
 
 def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
     head = _kk_latin_letters(word)[:letters]
-    keys = set()
+    keys: set[str] = set()
     for parts in itertools.product(*head):
         key = "".join(parts)
         options = [_ASCII_VARIANTS.get(ch, ch) for ch in key]
@@ -731,8 +734,8 @@ def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) 
 
 def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
     """Weighted count of sentences where a China term (or what stands for it) meets a protest
-    term in the same sentence or within NEAR_CHARS: per sentence 1.5 x the smaller weight of the
-    best pair, the best six sentences."""
+    term in the same sentence (or, at half weight, within NEAR_CHARS in a neighbouring one): per
+    sentence 1.5 x the smaller weight of the best pair, the best six sentences."""
     if "protest" not in f.by_concept:
         return 0.0
     china: dict[int, float] = {}  # strongest China-side weight per sentence
@@ -756,8 +759,8 @@ def _cooccurrence(f: _Field, proxies: dict[str, float]) -> float:
         lo = bisect.bisect_left(positions, m.position - NEAR_CHARS)
         hi = bisect.bisect_right(positions, m.position + NEAR_CHARS)
         for _, cweight in near[lo:hi]:
-            if cweight > partner:
-                partner = cweight
+            if cweight * NEIGHBOUR_RATE > partner:
+                partner = cweight * NEIGHBOUR_RATE  # a neighbouring sentence counts half
         if partner:
             best[unit] = max(best.get(unit, 0.0), 1.5 * min(m.weight, partner))
     return sum(sorted(best.values(), reverse=True)[:6])
@@ -856,7 +859,9 @@ def _score(fields: list[_Field]) -> _Scores:
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
     protest = scores.protest >= PROTEST_MIN
-    china = scores.china >= CHINA_MIN
+    # China once, but in the title or lead sentence that reports the protest, is enough
+    china = scores.china >= CHINA_MIN or (scores.china >= CHINA_MIN_LINKED
+                                          and scores.cooc >= COOC_STRONG)
     if china and protest and scores.cooc == 0 and scores.china < CHINA_PASSING:
         china = False  # a protest story that mentions China once in passing
     score = scores.cooc + 0.25 * min(scores.china, scores.protest) - 0.5 * scores.negative

@@ -1,4 +1,5 @@
-"""Evaluation: report arithmetic on a tiny set, and the quality floor on the labelled sets."""
+"""Evaluation: report arithmetic on a tiny set, and the quality floors on the labelled sets
+(dev set, long-form set, language-ID set)."""
 
 import json
 from pathlib import Path
@@ -16,25 +17,43 @@ from monitor.evaluate import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"
+LONGFORM = ROOT / "eval" / "longform.jsonl"
 LANGID = ROOT / "eval" / "langid.jsonl"
 
 # Pinned a little below the scores measured when the vocabulary last changed
 # (docs/classifier.md has the full report). Raise them when the scores improve; a drop means
-# a lexicon or rule change made things worse somewhere.
+# a lexicon or rule change made things worse somewhere. The long-form set has few texts per
+# language (6 to 20 relevant ones), so one more error there moves F1 by 0.03 to 0.09.
 DEVSET_FLOOR = {
-    "relevant_f1.all": 0.95,
+    "relevant_f1.all": 0.97,
     "relevant_f1.ru": 0.97,
-    "relevant_f1.kk-Cyrl": 0.94,
-    "relevant_f1.kk-Latn": 0.95,
-    "relevant_f1.en": 0.93,
+    "relevant_f1.kk-Cyrl": 0.95,
+    "relevant_f1.kk-Latn": 0.96,
+    "relevant_f1.en": 0.95,
     "precision.china_protest": 0.98,
-    "recall.china_protest": 0.91,
-    "precision.china_other": 0.91,
+    "recall.china_protest": 0.94,
+    "precision.china_other": 0.93,
     "precision.protest_other": 0.98,
-    "topics.exact_set_accuracy": 0.78,
-    "topics.micro_f1": 0.83,
+    "topics.exact_set_accuracy": 0.82,
+    "topics.micro_f1": 0.87,
     "langid.titles": 0.99,
     "langid.texts_200plus": 0.995,
+}
+LONGFORM_FLOOR = {
+    "relevant_f1.all": 0.97,
+    "relevant_f1.ru": 0.95,
+    "relevant_f1.kk-Cyrl": 0.96,
+    "relevant_f1.kk-Latn": 0.95,
+    "relevant_f1.en": 0.96,
+    "precision.china_protest": 0.96,
+    "recall.china_protest": 0.96,
+    "precision.china_other": 0.95,
+    "precision.protest_other": 0.95,
+    "recall.other": 0.9,
+    "topics.exact_set_accuracy": 0.73,
+    "topics.micro_f1": 0.84,
+    "langid.titles": 0.99,
+    "langid.texts_200plus": 0.99,
 }
 LANGID_FLOOR = {
     "langid.overall": 0.985,
@@ -144,6 +163,13 @@ def _drops(metrics: dict[str, float], floor: dict[str, float]) -> list[str]:
 def test_devset_quality_floor() -> None:
     drops = _drops(evaluate_file(DEVSET).metrics(), DEVSET_FLOOR)
     assert not drops, "devset metrics below their pinned floor:\n" + "\n".join(drops)
+
+
+@pytest.mark.skipif(not LONGFORM.exists(), reason="eval/longform.jsonl not present")
+def test_longform_quality_floor() -> None:
+    """Article-length texts (headline, lead, background, captions, "read also" lines)."""
+    drops = _drops(evaluate_file(LONGFORM).metrics(), LONGFORM_FLOOR)
+    assert not drops, "longform metrics below their pinned floor:\n" + "\n".join(drops)
 
 
 @pytest.mark.skipif(not LANGID.exists(), reason="eval/langid.jsonl not present")
