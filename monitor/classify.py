@@ -155,11 +155,15 @@ class _Entry:
     stop: bool = False  # a false friend (concept "stop")
     furniture: bool = False  # a page-furniture marker
     concept_set: frozenset[str] = frozenset()
+    weighted: dict[str, float] = field(default_factory=dict)  # weight in title/lead/body/tail
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", _STOP in self.concepts)
         object.__setattr__(self, "furniture", _FURNITURE in self.concepts)
         object.__setattr__(self, "concept_set", frozenset(self.concepts))
+        factors = {**WHERE_WEIGHT, "tail": TAIL_WEIGHT}
+        object.__setattr__(self, "weighted", {where: round(self.weight * factor, 3)
+                                              for where, factor in factors.items()})
 
 
 @lru_cache(maxsize=256)
@@ -294,10 +298,13 @@ class _Matcher:
                     add((start, first, entries[i]))
                 if not (phrases or any_next):
                     continue
-                sep = separator(prepared, first)
-                if sep is None:
-                    continue
-                after_sep = sep.end()
+                if prepared[first:first + 1] == " " and prepared[first + 1:first + 2].isalnum():
+                    after_sep = first + 1  # the usual single space, without the expression
+                else:
+                    sep = separator(prepared, first)
+                    if sep is None:
+                        continue
+                    after_sep = sep.end()
                 for i in phrases.get(prepared[after_sep:after_sep + 2], ()) + any_next:
                     stop = self._rest(entries[i], prepared, after_sep)
                     if stop > start:
@@ -511,7 +518,34 @@ _GROUPS_FOR_LANG = {
     "kk": ("kk", "kk-Latn", "common"),
     "en": ("en", "common"),
 }
-_SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)]*\s+|\n\s*")
+_SENTENCE_MARK = re.compile(r"[.!?…\n]")
+_CLOSERS = "\"»”’)"
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Where sentences end: after . ! ? … (and closing quotes) followed by a space, and after a
+    line break. Same as the expression [.!?…]+["»”’)]*\\s+|\\n\\s*, three times faster: the
+    scan looks for one character class only."""
+    ends: list[int] = []
+    n = len(text)
+    last = -1
+    for mark in _SENTENCE_MARK.finditer(text):
+        i = mark.start()
+        if i < last:
+            continue
+        j = i + 1
+        if text[i] != "\n":
+            while j < n and text[j] in ".!?…":
+                j += 1
+            while j < n and text[j] in _CLOSERS:
+                j += 1
+            if j >= n or not text[j].isspace():
+                continue
+        while j < n and text[j].isspace():
+            j += 1
+        ends.append(j)
+        last = j
+    return ends
 
 
 # One-to-one, so positions survive: every kind of space becomes " " (automaton keys use it).
@@ -574,32 +608,26 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     matches: list[Match] = []
     append = matches.append
     by_concept: dict[str, list[int]] = defaultdict(list)
+    new = _new
     for start, end, entry in _resolve_overlaps(spans):
         where = "title" if name == "title" else ("lead" if start < lead_end else "body")
-        factor = WHERE_WEIGHT[where]
-        if where == "body" and start >= tail_from:
-            factor *= TAIL_WEIGHT
-        weight = round(entry.weight * factor, 3)
+        weight = entry.weighted["tail" if where == "body" and start >= tail_from else where]
         term = text[start:end]
         for concept in entry.concepts:
             by_concept[concept].append(len(matches))
-            append(_match(concept, term, where, start, weight))
+            m = new(Match)  # Match(...) without the frozen dataclass's per-field __setattr__
+            m.__dict__.update(concept=concept, term=term, where=where, position=start,
+                              weight=weight)
+            append(m)
     if name == "title":
         return _Field(name, text, matches, [0] * len(matches), 1, by_concept=by_concept)
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = _sentence_ends(text)
     bisect_right = bisect.bisect_right
     sentence = [bisect_right(ends, m.position) for m in matches]
     return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept)
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
-
-
-def _match(concept: str, term: str, where: str, position: int, weight: float) -> Match:
-    """Match(...) without the frozen dataclass's per-field __setattr__ (the hot path)."""
-    m = _new(Match)
-    m.__dict__.update(concept=concept, term=term, where=where, position=position, weight=weight)
-    return m
 
 
 _new = object.__new__
