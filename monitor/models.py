@@ -273,6 +273,9 @@ class ReportZonePeriod(Base):
     to turn published_at into a local day and ISO week on SQLite and PostgreSQL alike."""
 
     __tablename__ = "report_zone_periods"
+    # The views join every article to its period (starts_at <= t < ends_at): searched by
+    # ends_at, a recent article meets one period instead of every earlier one.
+    __table_args__ = (Index("ix_report_zone_periods_ends_at", "ends_at", "starts_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     zone: Mapped[str] = mapped_column(String(64))

@@ -461,16 +461,26 @@ class Repository:
                 "hi": datetime.combine(last_monday + timedelta(days=8), time(0), UTC)}
 
     def _week_rows(self, sql: str, first_week_start: str, last_week_start: str) -> list:
-        params: dict[str, object] = {"first": first_week_start, "last": last_week_start}
-        params.update(self._utc_bounds(date.fromisoformat(first_week_start),
-                                       date.fromisoformat(last_week_start)))
+        """Rows of ``sql`` (first column a local day) for the days of the weeks whose Monday
+        is in the range, with that day turned into its ISO week ('2026-W48'). Grouping by
+        day in SQL and by week here is the views' arithmetic, done once per day instead of
+        once per article (bench/trend_benchmark.py: 1M articles)."""
+        first, last = date.fromisoformat(first_week_start), date.fromisoformat(last_week_start)
+        first_day = first + timedelta(days=(7 - first.weekday()) % 7)  # week_start >= first
+        last_day = last - timedelta(days=last.weekday()) + timedelta(days=6)  # week_start <= last
         query = text(sql).bindparams(bindparam("lo", type_=m.UTCDateTime()),
                                      bindparam("hi", type_=m.UTCDateTime()))
         with self.engine.connect() as conn:
-            return list(conn.execute(query, params).all())
+            rows = conn.execute(query, self._utc_bounds(first, last)).all()
+        # The UTC bounds hold a day or two more on each side: those days are dropped here.
+        wanted, weeks = (first_day.isoformat(), last_day.isoformat()), {}
+        for day, *_ in rows:
+            if day not in weeks and wanted[0] <= day <= wanted[1]:
+                year, week, _ = date.fromisoformat(day).isocalendar()
+                weeks[day] = f"{year}-W{week:02d}"
+        return [(weeks[day], *rest) for day, *rest in rows if day in weeks]
 
-    _IN_WEEKS = ("a.published_at >= :lo AND a.published_at < :hi "
-                 "AND a.week_start >= :first AND a.week_start <= :last")
+    _IN_WEEKS = "a.published_at >= :lo AND a.published_at < :hi"
 
     def weekly_series_rows(self, by: str, first_week_start: str,
                            last_week_start: str) -> list[tuple[str, str, int, int]]:
@@ -479,23 +489,30 @@ class Repository:
         counts views, read from v_articles narrowed by time. For a topic, ``articles`` is 0:
         its denominator is every article of the week (weekly_totals)."""
         if by == "topic":
-            sql = ("SELECT a.published_week, tp.topic, COUNT(*), 0 FROM v_articles a "
+            sql = ("SELECT a.published_day, tp.topic, COUNT(*), 0 FROM v_articles a "
                    "JOIN article_topics tp ON tp.article_id = a.article_id "
-                   f"WHERE a.relevant = 1 AND {self._IN_WEEKS} GROUP BY a.published_week, tp.topic")
+                   f"WHERE a.relevant = 1 AND {self._IN_WEEKS} GROUP BY a.published_day, tp.topic")
         elif by in ("outlet", "lang"):
-            sql = (f"SELECT a.published_week, a.{by}, SUM(a.relevant), COUNT(*) FROM v_articles a "
-                   f"WHERE {self._IN_WEEKS} GROUP BY a.published_week, a.{by}")
+            sql = (f"SELECT a.published_day, a.{by}, SUM(a.relevant), COUNT(*) FROM v_articles a "
+                   f"WHERE {self._IN_WEEKS} GROUP BY a.published_day, a.{by}")
         else:
             raise ValueError(f"weekly series by {by!r}: use topic, outlet or lang")
-        rows = self._week_rows(sql, first_week_start, last_week_start)
-        return [(w, k, int(r or 0), int(n or 0)) for w, k, r, n in rows]
+        sums: dict[tuple[str, str], list[int]] = {}
+        for week, key, relevant, articles in self._week_rows(sql, first_week_start, last_week_start):
+            total = sums.setdefault((week, key), [0, 0])
+            total[0] += int(relevant or 0)
+            total[1] += int(articles or 0)
+        return [(w, k, r, n) for (w, k), (r, n) in sums.items()]
 
     def weekly_totals(self, first_week_start: str, last_week_start: str) -> dict[str, tuple[int, int]]:
         """ISO week -> (relevant, articles) over every outlet."""
-        rows = self._week_rows("SELECT a.published_week, SUM(a.relevant), COUNT(*) FROM v_articles a "
-                               f"WHERE {self._IN_WEEKS} GROUP BY a.published_week",
-                               first_week_start, last_week_start)
-        return {w: (int(r or 0), int(n or 0)) for w, r, n in rows}
+        sums: dict[str, tuple[int, int]] = {}
+        for week, relevant, articles in self._week_rows(
+                "SELECT a.published_day, SUM(a.relevant), COUNT(*) FROM v_articles a "
+                f"WHERE {self._IN_WEEKS} GROUP BY a.published_day", first_week_start, last_week_start):
+            r, n = sums.get(week, (0, 0))
+            sums[week] = (r + int(relevant or 0), n + int(articles or 0))
+        return sums
 
     def week_articles(self, week: str, *, relevant_only: bool = True) -> list[dict]:
         """The week's ('2026-W48') articles from v_articles, best score first."""
