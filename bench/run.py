@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="results file (default bench/results.json; bench/out/quick.json with --quick)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--only", action="append", choices=sorted(SCRIPTS),
-                        help="run only this benchmark (repeatable)")
+                        help="run only this benchmark (repeatable); the others' details are "
+                             "kept from the existing results file")
     args = parser.parse_args(argv)
     out = args.out or (args.work_dir / "quick.json" if args.quick else ROOT / "bench" / "results.json")
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -107,12 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     details: dict[str, dict] = {}
     durations: dict[str, float] = {}
+    if args.only and out.exists():
+        previous = json.loads(out.read_text(encoding="utf-8"))
+        details.update(previous.get("details", {}))
+        durations.update(previous.get("duration_s", {}))
     facts = machine()
     for name in args.only or list(SCRIPTS):
         print(f"== {name}: python bench/{SCRIPTS[name]} {' '.join(sizes[name])}", flush=True)
         details[name], durations[name] = run_script(name, sizes[name], args.work_dir)
     result = {
-        "command": "make bench" + (" (quick)" if args.quick else ""),
+        "command": "make bench" + (" (quick)" if args.quick else "")
+                   + (f" (re-run: {', '.join(args.only)})" if args.only else ""),
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": {k: round(v, 1) for k, v in durations.items()},
         "machine": facts,

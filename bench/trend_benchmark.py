@@ -117,6 +117,8 @@ def build_sqlite(n: int, out_dir: Path) -> Path:
     path = out_dir / f"trend-{n}-{_fingerprint(n)}.sqlite3"
     if path.exists():
         return path
+    for stale in out_dir.glob(f"trend-{n}-*.sqlite3"):  # an older generator or schema
+        stale.unlink()
     tmp = path.with_suffix(".tmp")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
@@ -188,7 +190,10 @@ def build_postgres(n: int, server) -> str:  # type: ignore[no-untyped-def]
                                         (name + "_ok",)).fetchone()
         if ready:
             return server.get_uri(name).replace("postgresql://", "postgresql+psycopg://", 1)
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        stale = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                             (f"trend_{n}_%",)).fetchall()
+        for (old,) in stale:  # older generators or schemas, and this one's unfinished load
+            conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = server.get_uri(name).replace("postgresql://", "postgresql+psycopg://", 1)
     engine = make_engine(url)
