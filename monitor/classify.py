@@ -10,6 +10,7 @@ with the vocabulary. Kazakh entries are written once in Cyrillic; their Latin-sc
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -72,6 +73,7 @@ XINJIANG_THEME = 2.0  # ... together with this much of the Xinjiang topic (relat
 OWNER_NEAR = 80  # characters between a China term and an ownership word ("принадлежит")
 OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
+TITLE_LINK = 1.0  # co-occurrence granted when the headline names China and the text is a protest
 OWNED_LINK = 1.0  # co-occurrence granted to a protest against a company tied to China
 EVENTS_STRONG = 3.0  # a known non-China protest event this strong: the company link is not enough
 # Context negatives: in a sports report China is an opponent and a "протест" is an appeal to
@@ -837,6 +839,7 @@ class _Scores:
     units: float  # protest sentences (title and lead double)
     sentences: int
     china_top: bool  # China (or what stands for it) in the title or lead
+    china_title: bool  # China itself in the title
     china_sentences: int  # body sentences that name China (or what stands for it)
     topics: dict[str, float]
     foreign_target: bool = False  # the title or lead names another country's company
@@ -881,7 +884,8 @@ def _score(fields: list[_Field]) -> _Scores:
     cooc *= min(damp.get("china", 1.0), damp.get("protest", 1.0))
     units, sentences = _protest_units(fields)
     top, body = _china_spread(fields, proxies)
-    return _Scores(china, protest, cooc, negative, units, sentences, top, body,
+    china_title = "china" in fields[0].by_concept
+    return _Scores(china, protest, cooc, negative, units, sentences, top, china_title, body,
                    _topic_strengths(fields), foreign)
 
 
@@ -896,6 +900,13 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
     score = round(max(score, 0.0), 3)
     needed = min(SUBJECT_UNITS, max(1.0, scores.sentences / SUBJECT_SPAN))
     about_protest = scores.units >= needed
+    if about_protest and scores.china_title and protest and china:
+        # the headline names China and the text is about a protest: that links them
+        # (a ministry publishing the project list after rallies, a court hearing on asylum)
+        cooc = max(scores.cooc, TITLE_LINK)
+        score = round(max(score, cooc + 0.25 * min(scores.china, scores.protest)
+                          - 0.5 * scores.negative, 0.0), 3)
+        scores = dataclasses.replace(scores, cooc=cooc)
     relevant = (china and protest and about_protest and scores.cooc > 0
                 and score >= RELEVANT_MIN and not scores.foreign_target)
     if china and not relevant and (scores.foreign_target or not scores.china_top):
