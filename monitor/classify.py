@@ -578,6 +578,7 @@ class _Field:
     sentences: int  # how many sentences the field has
     tail_from: int = 1 << 30  # matches from here on were weighed TAIL_WEIGHT
     by_concept: dict[str, list[int]] = field(default_factory=dict)  # concept -> match indices
+    keys: list[str] = field(default_factory=list)  # parallel to matches: the term in lower case
 
     def of(self, concept: str) -> list[Match]:
         return [self.matches[i] for i in self.by_concept.get(concept, ())]
@@ -610,23 +611,26 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     matches: list[Match] = []
     append = matches.append
     by_concept: dict[str, list[int]] = defaultdict(list)
+    keys: list[str] = []
     new = _new
     for start, end, entry in _resolve_overlaps(spans):
         where = "title" if name == "title" else ("lead" if start < lead_end else "body")
         weight = entry.weighted["tail" if where == "body" and start >= tail_from else where]
-        term = text[start:end]
+        term, key = text[start:end], low[start:end]
         for concept in entry.concepts:
             by_concept[concept].append(len(matches))
+            keys.append(key)
             m = new(Match)  # Match(...) without the frozen dataclass's per-field __setattr__
             m.__dict__.update(concept=concept, term=term, where=where, position=start,
                               weight=weight)
             append(m)
     if name == "title":
-        return _Field(name, text, matches, [0] * len(matches), 1, by_concept=by_concept)
+        return _Field(name, text, matches, [0] * len(matches), 1, by_concept=by_concept,
+                      keys=keys)
     ends = _sentence_ends(text)
     bisect_right = bisect.bisect_right
     sentence = [bisect_right(ends, m.position) for m in matches]
-    return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept)
+    return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept, keys)
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
@@ -686,16 +690,17 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
 # --- scoring --------------------------------------------------------------------------------
 
 
-def _strengths(matches: Iterable[Match]) -> dict[str, float]:
+def _strengths(fields: list[_Field]) -> dict[str, float]:
     """Sum of weights per concept; one term counts at most REPEAT_CAP times per concept."""
     seen: dict[tuple[str, str], int] = {}
     total: dict[str, float] = defaultdict(float)
-    for m in matches:
-        key = (m.concept, m.term.lower())
-        count = seen.get(key, 0) + 1
-        seen[key] = count
-        if count <= REPEAT_CAP:
-            total[m.concept] += m.weight
+    for f in fields:
+        for m, term in zip(f.matches, f.keys):
+            key = (m.concept, term)
+            count = seen.get(key, 0) + 1
+            seen[key] = count
+            if count <= REPEAT_CAP:
+                total[m.concept] += m.weight
     return total
 
 
@@ -855,7 +860,7 @@ def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
         for topic in TOPICS:
             for i in f.by_concept.get(topic, ()):
                 m = f.matches[i]
-                key = (topic, m.term.lower())
+                key = (topic, f.keys[i])
                 seen[key] = count = seen.get(key, 0) + 1
                 if count <= REPEAT_CAP:
                     bonus = TOPIC_IN_PROTEST if f.sentence[i] in protest else 1.0
@@ -864,7 +869,7 @@ def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
 
 
 def _score(fields: list[_Field]) -> _Scores:
-    strength = _strengths(m for f in fields for m in f.matches)
+    strength = _strengths(fields)
     damp = _damping(strength)
     topics = {t: strength.get(t, 0.0) for t in TOPICS}
     events = sum(v for c, v in strength.items() if c in EVENT_NEGATIVES)
