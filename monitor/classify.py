@@ -695,7 +695,7 @@ def _strengths(fields: list[_Field]) -> dict[str, float]:
     seen: dict[tuple[str, str], int] = {}
     total: dict[str, float] = defaultdict(float)
     for f in fields:
-        for m, term in zip(f.matches, f.keys):
+        for m, term in zip(f.matches, f.keys, strict=True):
             key = (m.concept, term)
             count = seen.get(key, 0) + 1
             seen[key] = count
