@@ -30,6 +30,7 @@ TOPICS = (
 )
 _NEGATIVE_PREFIX = "neg_"
 _STOP = "stop"  # a false friend: suppresses every other match it overlaps
+_NUMBER = "<n>"  # pattern word for any number ("#" would start a comment in the TSV files)
 _FURNITURE = "furniture"  # "read also", photo credits, subscribe lines: their paragraph is dropped
 # Other concepts besides the topics: see docs/classifier.md ("Lexicons").
 _CONCEPTS = frozenset({"china", "protest", "foreign", "owner", "ownership", "other_nation", "goods",
@@ -205,7 +206,7 @@ class _Matcher:
     def _next_letters(self, entry: _Entry) -> set[str]:
         token = entry.pattern.split()[1]
         stem = token[:-1] if token[-1] in "*~" and len(token) > 1 else token
-        if len(stem) < 2 or token == "#":
+        if len(stem) < 2 or token == _NUMBER:
             return set()
         if self.fold:
             return {k[:2] for k in _kk_latin_keys(stem, 2) if len(k) >= 2}
@@ -403,14 +404,14 @@ def _kk_latin_keys(word: str, letters: int = 3) -> set[str]:
 
 def _step(token: str, ending_rx: str, latin_kk: bool, cache: dict) -> _Step:
     """A word of an entry: exact, ``stem*`` (any continuation), ``stem~`` (the language's
-    endings) or ``#`` (any number: "пикет 4" is a railway marker, no picket)."""
+    endings) or ``<n>`` (any number: "пикет 4" is a railway marker, no picket)."""
     key = (token, latin_kk)
     if key in cache:
         return cache[key]
     marker = token[-1] if token[-1] in "*~" and len(token) > 1 else ""
     stem = token[:-1] if marker else token
     body = _kk_latin_rx(stem) if latin_kk else re.escape(stem)
-    if token == "#":
+    if token == _NUMBER:
         step = _Step(re.compile(r"\d+" + _WORD_END), False, "")
     elif marker == "*":
         tail = r"(?:[^\W_]|')*" if latin_kk else r"[^\W_]*"
@@ -467,6 +468,8 @@ def _parse_entry(path: Path, number: int, cells: list[str]) -> tuple[tuple[str, 
         weight = float(cells[2]) if len(cells) == 3 else 1.0
     except ValueError as exc:
         raise LexiconError(f"{path.name}:{number}: weight {cells[2]!r} is not a number") from exc
+    if cells[1].split()[0] == _NUMBER:
+        raise LexiconError(f"{path.name}:{number}: a pattern cannot start with {_NUMBER}")
     return concepts, cells[1].lower(), weight
 
 

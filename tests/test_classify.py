@@ -167,6 +167,10 @@ def test_lexicon_version_follows_the_files(tmp_path) -> None:
     _load.cache_clear()
     with pytest.raises(LexiconError, match="en.tsv:1: unknown concept"):
         _load(tmp_path)
+    (tmp_path / "en.tsv").write_text("stop\t<n> km\n")
+    _load.cache_clear()
+    with pytest.raises(LexiconError, match="en.tsv:1: a pattern cannot start with <n>"):
+        _load(tmp_path)
     _load.cache_clear()
 
 
@@ -280,6 +284,8 @@ def test_holiday_marches_and_railway_markers_are_no_protests() -> None:
     assert not march.protest
     rails = classify("Ремонт пути", "Путеукладчики начнут с 1320-го километра, пикет 4.", "ru")
     assert not any(m.concept == "protest" for m in rails.matches)
+    picket = classify("", "На пикете у консульства стояли женщины, пикеты идут неделю.", "ru")
+    assert {"пикете", "пикеты"} <= {m.term for m in picket.matches if m.concept == "protest"}
 
 
 def test_every_relevant_decision_has_a_topic() -> None:
