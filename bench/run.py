@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SCRIPTS),
                         help="run only this benchmark (repeatable); the others' details are "
                              "kept from the existing results file")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --only: take those parts' figures from their last standalone "
+                             "run in the work dir (bench/out/NAME.json) instead of running them")
     args = parser.parse_args(argv)
     out = args.out or (args.work_dir / "quick.json" if args.quick else ROOT / "bench" / "results.json")
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -114,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         durations.update(previous.get("duration_s", {}))
     facts = machine()
     for name in args.only or list(SCRIPTS):
+        if args.reuse and args.only and (args.work_dir / f"{name}.json").exists():
+            details[name] = json.loads((args.work_dir / f"{name}.json").read_text(encoding="utf-8"))
+            continue
         print(f"== {name}: python bench/{SCRIPTS[name]} {' '.join(sizes[name])}", flush=True)
         details[name], durations[name] = run_script(name, sizes[name], args.work_dir)
     result = {
         "command": "make bench" + (" (quick)" if args.quick else "")
-                   + (f" (re-run: {', '.join(args.only)})" if args.only else ""),
+                   + (f" ({'collected' if args.reuse else 're-run'}: {', '.join(args.only)})"
+                      if args.only else ""),
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": {k: round(v, 1) for k, v in durations.items()},
         "machine": facts,
