@@ -271,7 +271,7 @@ class WarcArchiveMiddleware:
     def from_crawler(cls, crawler: Crawler) -> WarcArchiveMiddleware:
         settings = crawler.settings
         if settings.getlist("MONITOR_REPLAY") or not settings.getbool("MONITOR_ARCHIVE", True):
-            raise NotConfigured("replaying, or archiving switched off")
+            raise NotConfigured  # replaying, or archiving off: normal, so no warning logged
         return cls(crawler, Path(settings.get("MONITOR_WARC_DIR", "data/warc")))
 
     def _open(self) -> WarcArchive:
