@@ -31,10 +31,19 @@ TOPICS = (
 _NEGATIVE_PREFIX = "neg_"
 _STOP = "stop"  # a false friend: suppresses every other match it overlaps
 _NUMBER = "<n>"  # pattern word for any number ("#" would start a comment in the TSV files)
+_ANY_WORD = "<w>"  # pattern word for any one word ("перекрыли <w> дорогу": грунтовую, главную)
 _FURNITURE = "furniture"  # "read also", photo credits, subscribe lines: their paragraph is dropped
+# Roles: marker concepts that say how to read the terms around them (docs/classifier.md,
+# "Roles"). They are not evidence: no Match is made for them.
+PUBLIC, WORKER, PARTICIPANT = "public", "worker", "participant"  # residents; workers; activists
+# kinds of protest term (see _read_roles)
+APPEAL, FIGHT, DEPENDENT, AGAINST = "appeal", "fight", "dependent", "against"
+PLACE, NATURE, VIA, VIA_AFTER = "place", "nature", "via", "via_after"  # geography (see _read_roles)
+ROLES = frozenset({PUBLIC, WORKER, PARTICIPANT, APPEAL, FIGHT, DEPENDENT, AGAINST, PLACE, NATURE,
+                   VIA, VIA_AFTER})
 # Other concepts besides the topics: see docs/classifier.md ("Lexicons").
 _CONCEPTS = frozenset({"china", "protest", "foreign", "owner", "ownership", "other_nation", "goods",
-                       "reform", "camps", _STOP, _FURNITURE})
+                       "reform", "camps", _STOP, _FURNITURE}) | ROLES
 # Hard negatives that are themselves protest events (not China-related): they count as protest.
 EVENT_NEGATIVES = frozenset({"neg_zhanaozen2011", "neg_jan2022", "neg_karakalpak"})
 EVENT_AS_PROTEST = 0.5
@@ -76,6 +85,7 @@ OWNER_ADJACENT = 30  # characters between a China term and a company noun ("ки
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
 TITLE_LINK = 1.0  # co-occurrence granted when the headline names China and the text is a protest
 OWNED_LINK = 1.0  # co-occurrence granted to a protest against a company tied to China
+OWNED_CHINA = 1.0  # China strength of the tie itself ("founded by a businessman from Kashgar")
 EVENTS_STRONG = 3.0  # a known non-China protest event this strong: the company link is not enough
 # Context negatives: in a sports report China is an opponent and a "протест" is an appeal to
 # the referee; in a weather report China is where the cyclone comes from; in a market wrap the
@@ -86,10 +96,18 @@ CONTEXT = {
     "neg_market": ("china", "protest"),
     "neg_ceremony": ("protest",),
     "neg_health": ("protest",),
+    "neg_disaster": ("china",),  # an earthquake or a flood in China is no China news
 }
 CONTEXT_MIN = 2.5  # context strength from which damping starts
 CONTEXT_FULL = 6.0  # context strength at which the damped concepts keep CONTEXT_FLOOR of themselves
 CONTEXT_FLOOR = 0.1
+# Roles (see _read_roles)
+APPEAL_PUBLIC = 1.0  # a complaint, appeal, letter or hearing of residents or workers
+FIGHT_AT_WORK = 1.0  # a fight among workers or with guards: labour contestation
+LICENCE_MIN = 0.6  # a protest term this heavy makes detentions and "against" nearby count
+EVENT_MIN = 1.5  # protest weight of a sentence that names residents or workers: an event ...
+EVENT_WEIGHT = 2.0  # ... weighed as in the lead, and counted as two protest sentences
+VIA_GAP = 3  # characters between a route word and a place ("via Urumqi")
 
 
 @dataclass(frozen=True)
@@ -159,11 +177,19 @@ class _Entry:
     furniture: bool = False  # a page-furniture marker
     concept_set: frozenset[str] = frozenset()
     weighted: dict[str, float] = field(default_factory=dict)  # weight in title/lead/body/tail
+    roles: frozenset[str] = frozenset()  # the entry's role markers
+    emit: tuple[str, ...] = ()  # the concepts a match of the entry is evidence for (not roles)
+    emit_set: frozenset[str] = frozenset()
+    protest: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", _STOP in self.concepts)
         object.__setattr__(self, "furniture", _FURNITURE in self.concepts)
         object.__setattr__(self, "concept_set", frozenset(self.concepts))
+        object.__setattr__(self, "roles", frozenset(self.concepts) & ROLES)
+        object.__setattr__(self, "emit", tuple(c for c in self.concepts if c not in ROLES))
+        object.__setattr__(self, "emit_set", frozenset(self.emit))
+        object.__setattr__(self, "protest", "protest" in self.concepts)
         factors = {**WHERE_WEIGHT, "tail": TAIL_WEIGHT}
         object.__setattr__(self, "weighted", {where: round(self.weight * factor, 3)
                                               for where, factor in factors.items()})
@@ -206,7 +232,7 @@ class _Matcher:
     def _next_letters(self, entry: _Entry) -> set[str]:
         token = entry.pattern.split()[1]
         stem = token[:-1] if token[-1] in "*~" and len(token) > 1 else token
-        if len(stem) < 2 or token == _NUMBER:
+        if len(stem) < 2 or token in (_NUMBER, _ANY_WORD):
             return set()
         if self.fold:
             return {k[:2] for k in _kk_latin_keys(stem, 2) if len(k) >= 2}
@@ -413,6 +439,8 @@ def _step(token: str, ending_rx: str, latin_kk: bool, cache: dict) -> _Step:
     body = _kk_latin_rx(stem) if latin_kk else re.escape(stem)
     if token == _NUMBER:
         step = _Step(re.compile(r"\d+" + _WORD_END), False, "")
+    elif token == _ANY_WORD:
+        step = _Step(re.compile(r"(?:[^\W_]|')+" if latin_kk else r"[^\W_]+"), False, "")
     elif marker == "*":
         tail = r"(?:[^\W_]|')*" if latin_kk else r"[^\W_]*"
         step = _Step(re.compile(body + tail), False, "")
@@ -449,10 +477,10 @@ def _keys(pattern: str) -> list[str]:
         return [stem]
     tail, k = "", 1
     while k < len(tokens) - 1 and len(tokens[k]) <= 3 and tokens[k][-1] not in "*~" \
-            and tokens[k] != _NUMBER:
+            and tokens[k] not in (_NUMBER, _ANY_WORD):
         tail += tokens[k] + " "
         k += 1
-    head = "" if tokens[k] == _NUMBER else tokens[k].rstrip("*~")[:2]
+    head = "" if tokens[k] in (_NUMBER, _ANY_WORD) else tokens[k].rstrip("*~")[:2]
     return [f"{stem} {tail}{head}", f"{stem}-{tail}{head}"]
 
 
@@ -474,8 +502,11 @@ def _parse_entry(path: Path, number: int, cells: list[str]) -> tuple[tuple[str, 
         weight = float(cells[2]) if len(cells) == 3 else 1.0
     except ValueError as exc:
         raise LexiconError(f"{path.name}:{number}: weight {cells[2]!r} is not a number") from exc
-    if cells[1].split()[0] == _NUMBER:
-        raise LexiconError(f"{path.name}:{number}: a pattern cannot start with {_NUMBER}")
+    if cells[1].split()[0] in (_NUMBER, _ANY_WORD):
+        raise LexiconError(f"{path.name}:{number}: a pattern cannot start with "
+                           f"{cells[1].split()[0]}")
+    if set(concepts) <= ROLES and len(cells) == 3:
+        raise LexiconError(f"{path.name}:{number}: a role-only entry takes no weight")
     return concepts, cells[1].lower(), weight
 
 
@@ -586,14 +617,20 @@ class _Field:
     tail_from: int = 1 << 30  # matches from here on were weighed TAIL_WEIGHT
     by_concept: dict[str, list[int]] = field(default_factory=dict)  # concept -> match indices
     keys: list[str] = field(default_factory=list)  # parallel to matches: the term in lower case
+    events: frozenset[int] = frozenset()  # body sentences that report a protest event
 
     def of(self, concept: str) -> list[Match]:
         return [self.matches[i] for i in self.by_concept.get(concept, ())]
 
-    def raw_weight(self, m: Match) -> float:
-        """The entry's own weight, before the title / lead / tail factors."""
-        tail = TAIL_WEIGHT if m.where == "body" and m.position >= self.tail_from else 1.0
-        return m.weight / WHERE_WEIGHT[m.where] / tail
+    def raw_weight(self, m: Match, unit: int) -> float:
+        """The term's own weight, before the title / lead / tail / event factors."""
+        factor = WHERE_WEIGHT[m.where]
+        if m.where == "body":
+            if m.position >= self.tail_from:
+                factor *= TAIL_WEIGHT
+            if unit in self.events and m.concept == "protest":
+                factor *= EVENT_WEIGHT
+        return m.weight / factor
 
 
 _LATIN_LETTERS = re.compile("[a-z]")
@@ -613,31 +650,130 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
             spans.extend(matcher.find(low))
     if name == "text":
         spans = _drop_furniture(text, spans)
+    spans = _resolve_overlaps(spans)
+    if name == "title":
+        ends: list[int] = []
+        units = [0] * len(spans)
+    else:
+        ends = _sentence_ends(text)
+        bisect_right = bisect.bisect_right
+        units = [bisect_right(ends, s[0]) for s in spans]
+    spans, units, raw, events = _read_roles(spans, units, name == "text")
     lead_end = _lead_end(text) if name == "text" else 0
     tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
     matches: list[Match] = []
     append = matches.append
     by_concept: dict[str, list[int]] = defaultdict(list)
     keys: list[str] = []
+    sentence: list[int] = []
     new = _new
-    for start, end, entry in _resolve_overlaps(spans):
+    for (start, end, entry), unit, own in zip(spans, units, raw, strict=True):
+        if not entry.emit:
+            continue
         where = "title" if name == "title" else ("lead" if start < lead_end else "body")
-        weight = entry.weighted["tail" if where == "body" and start >= tail_from else where]
+        place = "tail" if where == "body" and start >= tail_from else where
+        if own == entry.weight:
+            weight = entry.weighted[place]
+        else:
+            weight = round(own * WHERE_WEIGHT[where] * (TAIL_WEIGHT if place == "tail" else 1.0), 3)
+        event = where == "body" and entry.protest and unit in events
         term, key = text[start:end], low[start:end]
-        for concept in entry.concepts:
+        for concept in entry.emit:
             by_concept[concept].append(len(matches))
             keys.append(key)
+            sentence.append(unit)
             m = new(Match)  # Match(...) without the frozen dataclass's per-field __setattr__
             m.__dict__.update(concept=concept, term=term, where=where, position=start,
-                              weight=weight)
+                              weight=round(weight * EVENT_WEIGHT, 3)
+                              if event and concept == "protest" else weight)
             append(m)
     if name == "title":
-        return _Field(name, text, matches, [0] * len(matches), 1, by_concept=by_concept,
-                      keys=keys)
-    ends = _sentence_ends(text)
-    bisect_right = bisect.bisect_right
-    sentence = [bisect_right(ends, m.position) for m in matches]
-    return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept, keys)
+        return _Field(name, text, matches, sentence, 1, by_concept=by_concept, keys=keys)
+    return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept, keys,
+                  events)
+
+
+_SECONDARY = frozenset({DEPENDENT, FIGHT, AGAINST})  # protest terms that license nothing and make no event
+
+
+def _near_unit(unit: int, units: set[int]) -> bool:
+    return unit in units or unit - 1 in units or unit + 1 in units
+
+
+def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bool,
+                ) -> tuple[list[tuple[int, int, _Entry]], list[int], list[float], frozenset[int]]:
+    """Read terms by the company they keep in their sentence (``units``: sentence numbers).
+    Returns the spans kept, their sentences, their own weights and the event sentences.
+
+    - Geography: a place (Xinjiang, Urumqi, China) in a sentence about an earthquake or the
+      weather, or on a route ("via Urumqi", "через Урумчи", "Үрімші арқылы"), is a location,
+      not China news: dropped.
+    - A bare "against" / "против" / "қарсы" counts only in a sentence with another protest term
+      or residents: a law "against" drink-driving, the agency "against" corruption are none.
+    - Detentions and fines count only within a sentence of a protest term of LICENCE_MIN or a
+      participant (activists): a bribe-taker "ұсталды" is no protest.
+    - Fights count, at FIGHT_AT_WORK, only within a sentence of workers or guards (or of a
+      protest): labour contestation, not a brawl at a wedding.
+    - Appeals (complaints, letters, hearings) of residents or workers named in their sentence
+      weigh APPEAL_PUBLIC: what an official statement answers.
+    - A body sentence whose protest terms reach EVENT_MIN and that names residents, workers or
+      a crowd reports a protest event: it weighs as in the lead (see _scan)."""
+    raw = [entry.weight for _, _, entry in spans]
+    by_role: dict[str, list[int]] = defaultdict(list)
+    for i, (_, _, entry) in enumerate(spans):
+        for role in entry.roles:
+            by_role[role].append(i)
+    if not by_role:
+        return spans, units, raw, frozenset()
+    drop: set[int] = set()
+    places = by_role.get(PLACE)
+    if places and (NATURE in by_role or VIA in by_role or VIA_AFTER in by_role):
+        nature = {units[i] for i in by_role.get(NATURE, ())}
+        before = [spans[i][1] for i in by_role.get(VIA, ())]
+        after = [spans[i][0] for i in by_role.get(VIA_AFTER, ())]
+        for i in places:
+            start, end, _ = spans[i]
+            if units[i] in nature or any(0 <= start - b <= VIA_GAP for b in before) \
+                    or any(0 <= a - end <= VIA_GAP for a in after):
+                drop.add(i)
+    actors = {units[i] for i in by_role.get(PUBLIC, []) + by_role.get(WORKER, [])}
+    dependent, fights = by_role.get(DEPENDENT, ()), by_role.get(FIGHT, ())
+    if AGAINST in by_role:
+        # "против" / "қарсы" / "against" with someone who is against something: another protest
+        # term or the residents in its sentence
+        with_protest = actors | {units[i] for i, (_, _, entry) in enumerate(spans)
+                                 if entry.protest and not entry.roles & _SECONDARY}
+        drop.update(i for i in by_role[AGAINST] if units[i] not in with_protest)
+    if dependent or fights:
+        strong = {units[i] for i, (_, _, entry) in enumerate(spans)
+                  if entry.protest and raw[i] >= LICENCE_MIN and not entry.roles & _SECONDARY}
+        licence = strong | {units[i] for i in by_role.get(PARTICIPANT, ())}
+        for i in dependent:
+            if not _near_unit(units[i], licence):
+                drop.add(i)
+        workers = {units[i] for i in by_role.get(WORKER, ())}
+        for i in fights:
+            if units[i] in workers and units[i] not in strong:
+                raw[i] = max(raw[i], FIGHT_AT_WORK)  # the fight is what the sentence reports
+            elif not _near_unit(units[i], workers | licence):
+                drop.add(i)
+    for i in by_role.get(APPEAL, ()):
+        if units[i] in actors:
+            raw[i] = max(raw[i], APPEAL_PUBLIC)
+        elif not raw[i]:
+            drop.add(i)  # "concerns": a grievance only when residents or workers voice it
+    events: frozenset[int] = frozenset()
+    if text and actors:
+        per: dict[int, float] = defaultdict(float)
+        for i, (_, _, entry) in enumerate(spans):
+            if entry.protest and units[i] in actors and i not in drop \
+                    and not entry.roles & _SECONDARY:
+                per[units[i]] += raw[i]
+        events = frozenset(u for u, v in per.items() if v >= EVENT_MIN)
+    if drop:
+        keep = [i for i in range(len(spans)) if i not in drop]
+        return [spans[i] for i in keep], [units[i] for i in keep], [raw[i] for i in keep], events
+    return spans, units, raw, events
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
@@ -671,22 +807,40 @@ def _drop_furniture(text: str, spans: list[tuple[int, int, _Entry]]) -> list[tup
     return [s for s in spans if not s[2].furniture and not any(a <= s[0] < b for a, b in masked)]
 
 
+def _silenced(start: int, end: int, entry: _Entry,
+              stops: list[tuple[int, int, _Entry]]) -> bool:
+    """Does a stop overlap the match? Not when the match starts with the stop's own words and
+    goes on (the lexicon spells out the reading the stop is not about: "жер асты~ шықпа*", miners
+    who stay underground, against the stop "жер асты~" that keeps "жер" from meaning land)."""
+    for s, e, stop in stops:
+        if s < end and start < e:
+            if s == start and end > e and entry.pattern.startswith(stop.pattern + " "):
+                continue
+            return True
+    return False
+
+
 def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
     """Longest match wins where matches overlap; a stop entry silences what it overlaps."""
     spans.sort(key=lambda s: (s[0] << 20) - s[1])  # by start, the longest first
-    stops = [(s, e) for s, e, entry in spans if entry.stop]
+    stops = [span for span in spans if span[2].stop]
     kept: list[tuple[int, int, _Entry]] = []
     for start, end, entry in spans:
         if entry.stop:
             continue
-        if stops and any(s < end and start < e for s, e in stops):
+        if stops and _silenced(start, end, entry, stops):
             continue
         if kept and start < kept[-1][1]:
             # inside a longer match, a term survives only if it starts later and adds a
             # concept (the "Китая" in "Банк развития Китая"); same-start terms are alternatives
-            # unless they cover the same words for another concept ("завод": plant and owner)
+            # unless they cover the same words for another concept ("завод": plant and owner).
+            # Roles count as concepts only for an entry that is nothing but a role ("жителей"
+            # in "сход жителей" still names the residents; "Китай" in "в Китай" is goods).
             outer = kept[-1]
-            if entry.concept_set <= outer[2].concept_set:
+            if entry.emit:
+                if entry.emit_set <= outer[2].emit_set:
+                    continue
+            elif entry.roles <= outer[2].roles:
                 continue
             if start == outer[0] and end != outer[1]:
                 continue
@@ -818,11 +972,11 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
         for i in f.by_concept.get("protest", ()):
             m = f.matches[i]
             unit = f.sentence[i]
-            per[unit] += f.raw_weight(m)
+            per[unit] += f.raw_weight(m, unit)
             where[unit] = m.where
         # a title is short and chosen with care: one weaker protest word there is enough
         least = PROTEST_UNIT if f.name == "text" else TITLE_UNIT
-        units += sum(2.0 if where[u] in ("title", "lead") else 1.0
+        units += sum(2.0 if where[u] in ("title", "lead") or u in f.events else 1.0
                      for u, v in per.items() if v >= least)
     return units, fields[-1].sentences
 
@@ -886,7 +1040,7 @@ def _score(fields: list[_Field]) -> _Scores:
     china = strength.get("china", 0.0) + sum(
         min(strength.get(c, 0.0) * rate, OWNER_AS_CHINA_MAX if c == "owner" else 1e9)
         for c, rate in proxies.items()
-    )
+    ) + (OWNED_CHINA if owned else 0.0)
     negative = sum(v for c, v in strength.items()
                    if c.startswith(_NEGATIVE_PREFIX) and c not in CONTEXT)
     protest = strength.get("protest", 0.0) + EVENT_AS_PROTEST * events
