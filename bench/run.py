@@ -51,8 +51,14 @@ BOUNDS = {
         "a second run still starts Python, Scrapy and the database and re-reads every feed, "
         "sitemap and listing (rerun_cpu_s); it fetches no article page (rerun_article_fetches)"),
     "rss_ratio": "see details.memory",
-    "trend_query_ms_sqlite": "see details.trend.sqlite",
-    "trend_query_ms_postgres": "see details.trend.postgres",
+    "trend_query_ms_sqlite": (
+        "the views turn each article of the window (about 35,000 of 1M) into a local day with a "
+        "join to its time-zone period and date formatting; see details.trend.sqlite"),
+    "trend_query_ms_postgres": (
+        "the views compute each article's local day (a join to its time-zone period and "
+        "to_char) for the about 35,000 articles of the 20-week window, and PostgreSQL joins "
+        "them to classifications by hashing that whole table; per-article work that only a "
+        "table of daily counts kept up to date at insert time would remove (docs/performance.md)"),
 }
 
 
@@ -117,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SCRIPTS),
                         help="run only this benchmark (repeatable); the others' details are "
                              "kept from the existing results file")
+    parser.add_argument("--note", default="", help="a remark kept in the results file")
     parser.add_argument("--reuse", action="store_true",
                         help="with --only: take those parts' figures from their last standalone "
                              "run in the work dir (bench/out/NAME.json) instead of running them")
@@ -145,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": {k: round(v, 1) for k, v in durations.items()},
         "machine": facts,
+        **({"note": args.note} if args.note else {}),
         "figures": figures(details),
         "details": details,
     }
