@@ -41,6 +41,7 @@ APPEAL, FIGHT, DEPENDENT, AGAINST = "appeal", "fight", "dependent", "against"
 PLACE, NATURE, VIA, VIA_AFTER = "place", "nature", "via", "via_after"  # geography (see _read_roles)
 ROLES = frozenset({PUBLIC, WORKER, PARTICIPANT, APPEAL, FIGHT, DEPENDENT, AGAINST, PLACE, NATURE,
                    VIA, VIA_AFTER})
+_SECONDARY = frozenset({DEPENDENT, FIGHT, AGAINST})  # protest terms that license nothing, no event
 # Other concepts besides the topics: see docs/classifier.md ("Lexicons").
 _CONCEPTS = frozenset({"china", "protest", "foreign", "owner", "ownership", "other_nation", "goods",
                        "reform", "camps", _STOP, _FURNITURE}) | ROLES
@@ -181,6 +182,7 @@ class _Entry:
     emit: tuple[str, ...] = ()  # the concepts a match of the entry is evidence for (not roles)
     emit_set: frozenset[str] = frozenset()
     protest: bool = False
+    core: bool = False  # a protest term that stands on its own (not "against", a detention, a fight)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", _STOP in self.concepts)
@@ -190,6 +192,7 @@ class _Entry:
         object.__setattr__(self, "emit", tuple(c for c in self.concepts if c not in ROLES))
         object.__setattr__(self, "emit_set", frozenset(self.emit))
         object.__setattr__(self, "protest", "protest" in self.concepts)
+        object.__setattr__(self, "core", self.protest and not self.roles & _SECONDARY)
         factors = {**WHERE_WEIGHT, "tail": TAIL_WEIGHT}
         object.__setattr__(self, "weighted", {where: round(self.weight * factor, 3)
                                               for where, factor in factors.items()})
@@ -670,13 +673,17 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
     for (start, end, entry), unit, own in zip(spans, units, raw, strict=True):
         if not entry.emit:
             continue
-        where = "title" if name == "title" else ("lead" if start < lead_end else "body")
-        place = "tail" if where == "body" and start >= tail_from else where
+        if name == "title":
+            where = place = "title"
+        elif start < lead_end:
+            where = place = "lead"
+        else:
+            where, place = "body", ("tail" if start >= tail_from else "body")
         if own == entry.weight:
             weight = entry.weighted[place]
         else:
             weight = round(own * WHERE_WEIGHT[where] * (TAIL_WEIGHT if place == "tail" else 1.0), 3)
-        event = where == "body" and entry.protest and unit in events
+        event = events and where == "body" and entry.protest and unit in events
         term, key = text[start:end], low[start:end]
         for concept in entry.emit:
             by_concept[concept].append(len(matches))
@@ -691,9 +698,6 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
         return _Field(name, text, matches, sentence, 1, by_concept=by_concept, keys=keys)
     return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept, keys,
                   events)
-
-
-_SECONDARY = frozenset({DEPENDENT, FIGHT, AGAINST})  # protest terms that license nothing and make no event
 
 
 def _near_unit(unit: int, units: set[int]) -> bool:
@@ -712,68 +716,78 @@ def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bo
       or residents: a law "against" drink-driving, the agency "against" corruption are none.
     - Detentions and fines count only within a sentence of a protest term of LICENCE_MIN or a
       participant (activists): a bribe-taker "ұсталды" is no protest.
-    - Fights count, at FIGHT_AT_WORK, only within a sentence of workers or guards (or of a
-      protest): labour contestation, not a brawl at a wedding.
+    - Fights count only within a sentence of workers or guards (or of a protest), and weigh
+      FIGHT_AT_WORK where workers fight and nothing else is reported: labour contestation, not
+      a brawl at a wedding.
     - Appeals (complaints, letters, hearings) of residents or workers named in their sentence
-      weigh APPEAL_PUBLIC: what an official statement answers.
-    - A body sentence whose protest terms reach EVENT_MIN and that names residents, workers or
-      a crowd reports a protest event: it weighs as in the lead (see _scan)."""
-    raw = [entry.weight for _, _, entry in spans]
-    by_role: dict[str, list[int]] = defaultdict(list)
+      weigh APPEAL_PUBLIC: what an official statement answers. An appeal of weight 0 ("letters",
+      "concerns") counts only there.
+    - A body sentence whose core protest terms reach EVENT_MIN and that names residents or
+      workers reports a protest event: its protest terms weigh as in the lead (see _scan)."""
+    by_role: dict[str, list[int]] = {}
+    core: list[int] = []  # protest terms that stand on their own
     for i, (_, _, entry) in enumerate(spans):
-        for role in entry.roles:
-            by_role[role].append(i)
+        if entry.roles:
+            for role in entry.roles:
+                by_role.setdefault(role, []).append(i)
+            if entry.core:
+                core.append(i)
+        elif entry.protest:
+            core.append(i)
+    raw = [entry.weight for _, _, entry in spans]
     if not by_role:
         return spans, units, raw, frozenset()
-    drop: set[int] = set()
-    places = by_role.get(PLACE)
-    if places and (NATURE in by_role or VIA in by_role or VIA_AFTER in by_role):
-        nature = {units[i] for i in by_role.get(NATURE, ())}
-        before = [spans[i][1] for i in by_role.get(VIA, ())]
-        after = [spans[i][0] for i in by_role.get(VIA_AFTER, ())]
-        for i in places:
-            start, end, _ = spans[i]
-            if units[i] in nature or any(0 <= start - b <= VIA_GAP for b in before) \
-                    or any(0 <= a - end <= VIA_GAP for a in after):
-                drop.add(i)
-    actors = {units[i] for i in by_role.get(PUBLIC, []) + by_role.get(WORKER, [])}
-    dependent, fights = by_role.get(DEPENDENT, ()), by_role.get(FIGHT, ())
+    drop = _geography(spans, units, by_role)
+    public = {units[i] for i in by_role.get(PUBLIC, ())}
+    workers = {units[i] for i in by_role.get(WORKER, ())}
+    core_units = {units[i] for i in core}
     if AGAINST in by_role:
-        # "против" / "қарсы" / "against" with someone who is against something: another protest
-        # term or the residents in its sentence
-        with_protest = actors | {units[i] for i, (_, _, entry) in enumerate(spans)
-                                 if entry.protest and not entry.roles & _SECONDARY}
-        drop.update(i for i in by_role[AGAINST] if units[i] not in with_protest)
-    if dependent or fights:
-        strong = {units[i] for i, (_, _, entry) in enumerate(spans)
-                  if entry.protest and raw[i] >= LICENCE_MIN and not entry.roles & _SECONDARY}
+        drop.update(i for i in by_role[AGAINST] if units[i] not in core_units | public)
+    if DEPENDENT in by_role or FIGHT in by_role:
+        strong = {units[i] for i in core if raw[i] >= LICENCE_MIN}
         licence = strong | {units[i] for i in by_role.get(PARTICIPANT, ())}
-        for i in dependent:
-            if not _near_unit(units[i], licence):
-                drop.add(i)
-        workers = {units[i] for i in by_role.get(WORKER, ())}
-        for i in fights:
+        drop.update(i for i in by_role.get(DEPENDENT, ()) if not _near_unit(units[i], licence))
+        for i in by_role.get(FIGHT, ()):
             if units[i] in workers and units[i] not in strong:
                 raw[i] = max(raw[i], FIGHT_AT_WORK)  # the fight is what the sentence reports
             elif not _near_unit(units[i], workers | licence):
                 drop.add(i)
+    actors = public | workers
     for i in by_role.get(APPEAL, ()):
         if units[i] in actors:
             raw[i] = max(raw[i], APPEAL_PUBLIC)
         elif not raw[i]:
-            drop.add(i)  # "concerns": a grievance only when residents or workers voice it
+            drop.add(i)  # "letters", "concerns": a grievance only when residents voice it
     events: frozenset[int] = frozenset()
-    if text and actors:
+    if text and actors & core_units:
         per: dict[int, float] = defaultdict(float)
-        for i, (_, _, entry) in enumerate(spans):
-            if entry.protest and units[i] in actors and i not in drop \
-                    and not entry.roles & _SECONDARY:
+        for i in core:
+            if units[i] in actors and i not in drop:
                 per[units[i]] += raw[i]
         events = frozenset(u for u, v in per.items() if v >= EVENT_MIN)
     if drop:
         keep = [i for i in range(len(spans)) if i not in drop]
         return [spans[i] for i in keep], [units[i] for i in keep], [raw[i] for i in keep], events
     return spans, units, raw, events
+
+
+def _geography(spans: list[tuple[int, int, _Entry]], units: list[int],
+               by_role: dict[str, list[int]]) -> set[int]:
+    """Places that are only a location: in a sentence about an earthquake or the weather, or
+    right after a route word ("via", "через") or right before one ("арқылы")."""
+    places = by_role.get(PLACE)
+    if not places or not (NATURE in by_role or VIA in by_role or VIA_AFTER in by_role):
+        return set()
+    nature = {units[i] for i in by_role.get(NATURE, ())}
+    before = [spans[i][1] for i in by_role.get(VIA, ())]
+    after = [spans[i][0] for i in by_role.get(VIA_AFTER, ())]
+    drop = set()
+    for i in places:
+        start, end, _ = spans[i]
+        if units[i] in nature or any(0 <= start - b <= VIA_GAP for b in before) \
+                or any(0 <= a - end <= VIA_GAP for a in after):
+            drop.add(i)
+    return drop
 
 
 _CREDIT_MARKS = (":", "—", "–", "-", "|", "/", "©")
@@ -916,7 +930,10 @@ def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
 def _proxies(strength: dict[str, float], topics: dict[str, float], owned: bool) -> dict[str, float]:
     """Concepts that count as China in this article, and at what rate."""
     proxies = {}
-    if strength.get("reform", 0.0) >= REFORM_THEME:
+    if strength.get("reform", 0.0) >= REFORM_THEME and (
+            strength.get("foreign") or strength.get("protest", 0.0) >= PROTEST_MIN):
+        # land to foreigners, and the rallies against the Land Code, are the contested issue;
+        # a land tax or a land inventory is not
         proxies["reform"] = AS_CHINA["reform"]
         proxies["foreign"] = 1.0  # "foreigners" in the land debate means the Chinese
     elif strength.get("china", 0.0) >= 1.0 and not strength.get("other_nation"):
