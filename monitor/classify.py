@@ -39,8 +39,9 @@ PUBLIC, WORKER, PARTICIPANT = "public", "worker", "participant"  # residents; wo
 # kinds of protest term (see _read_roles)
 APPEAL, FIGHT, DEPENDENT, AGAINST = "appeal", "fight", "dependent", "against"
 PLACE, NATURE, VIA, VIA_AFTER = "place", "nature", "via", "via_after"  # geography (see _read_roles)
+LEGAL = "legal"  # on stops: a prosecutor's protest, an objection to a decision (see _read_roles)
 ROLES = frozenset({PUBLIC, WORKER, PARTICIPANT, APPEAL, FIGHT, DEPENDENT, AGAINST, PLACE, NATURE,
-                   VIA, VIA_AFTER})
+                   VIA, VIA_AFTER, LEGAL})
 _SECONDARY = frozenset({DEPENDENT, FIGHT, AGAINST})  # protest terms that license nothing, no event
 # Other concepts besides the topics: see docs/classifier.md ("Lexicons").
 _CONCEPTS = frozenset({"china", "protest", "foreign", "owner", "ownership", "other_nation", "goods",
@@ -709,6 +710,8 @@ def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bo
     """Read terms by the company they keep in their sentence (``units``: sentence numbers).
     Returns the spans kept, their sentences, their own weights and the event sentences.
 
+    - Legal: next to a prosecutor's protest (a stop with the legal role), protest terms in a
+      sentence without residents or activists are that objection ("the protest was upheld").
     - Geography: a place (Xinjiang, Urumqi, China) in a sentence about an earthquake or the
       weather, or on a route ("via Urumqi", "через Урумчи", "Үрімші арқылы"), is a location,
       not China news: dropped.
@@ -739,6 +742,13 @@ def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bo
         return spans, units, raw, frozenset()
     drop = _geography(spans, units, by_role)
     public = {units[i] for i in by_role.get(PUBLIC, ())}
+    if LEGAL in by_role:
+        # next to a prosecutor's protest, "the protest was upheld" is the same objection, unless
+        # residents or activists are in the sentence
+        legal = {units[i] + d for i in by_role[LEGAL] for d in (-1, 0, 1)}
+        people = public | {units[i] for i in by_role.get(PARTICIPANT, ())}
+        drop.update(i for i, (_, _, entry) in enumerate(spans)
+                    if entry.protest and units[i] in legal and units[i] not in people)
     workers = {units[i] for i in by_role.get(WORKER, ())}
     core_units = {units[i] for i in core}
     if AGAINST in by_role:
@@ -859,6 +869,8 @@ def _resolve_overlaps(spans: list[tuple[int, int, _Entry]]) -> list[tuple[int, i
             if start == outer[0] and end != outer[1]:
                 continue
         kept.append((start, end, entry))
+    # stops with a role (a prosecutor's protest) stay, as roles, for _read_roles
+    kept.extend(span for span in stops if span[2].roles)
     return kept
 
 

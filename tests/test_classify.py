@@ -571,6 +571,9 @@ def test_land_code_news_without_a_protest_or_foreigners_is_not_china_news() -> N
          "Oblys prokuraturasy qytailyq kompaniiağa qūrylysqa rūqsat beru turaly äkimdik "
          "şeşimine narazylyq keltirdi. Prokurordyñ narazylyğy qanağattandyryldy.",
          "kk", "china_other"),
+        ("Прокуратура опротестовала тарифы на тепло",
+         "Прокуратура Павлодара принесла протест на приказ департамента о тарифах на тепло. "
+         "Протест рассматривается.", "ru", "other"),
         ("Prosecutors challenge permit for Chinese-owned plant",
          "The prosecutor's office has filed a protest against the akimat's decision to issue "
          "a construction permit to a subsidiary of a Chinese company. The akimat must consider "
