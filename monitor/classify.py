@@ -4,7 +4,8 @@ Vocabularies are data (``monitor/lexicons/*.tsv``, format in docs/classifier.md)
 turned into one anchored regular expression; an Aho-Corasick automaton over the entries'
 literal prefixes finds the few places worth trying, so the cost grows with the text, not
 with the vocabulary. Kazakh entries are written once in Cyrillic; their Latin-script forms
-(2017 apostrophes, 2018 acutes, 2021 diacritics, informal ASCII) are generated.
+(2017 apostrophes, 2018 acutes, 2021 diacritics, informal ASCII) are generated. Role markers
+(residents, workers, places, route words ...) then adjust how the terms of a sentence read.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ class _Entry:
         object.__setattr__(self, "furniture", _FURNITURE in self.concepts)
         object.__setattr__(self, "concept_set", frozenset(self.concepts))
         object.__setattr__(self, "roles", frozenset(self.concepts) & ROLES)
-        object.__setattr__(self, "emit", tuple(c for c in self.concepts if c not in ROLES))
+        object.__setattr__(self, "emit", tuple(c for c in self.concepts
+                                               if c not in ROLES and c not in (_STOP, _FURNITURE)))
         object.__setattr__(self, "emit_set", frozenset(self.emit))
         object.__setattr__(self, "protest", "protest" in self.concepts)
         object.__setattr__(self, "core", self.protest and not self.roles & _SECONDARY)
@@ -622,6 +624,7 @@ class _Field:
     by_concept: dict[str, list[int]] = field(default_factory=dict)  # concept -> match indices
     keys: list[str] = field(default_factory=list)  # parallel to matches: the term in lower case
     events: frozenset[int] = frozenset()  # body sentences that report a protest event
+    legal: bool = False  # a prosecutor's protest is reported (a stop with the legal role)
 
     def of(self, concept: str) -> list[Match]:
         return [self.matches[i] for i in self.by_concept.get(concept, ())]
@@ -640,7 +643,9 @@ class _Field:
 _LATIN_LETTERS = re.compile("[a-z]")
 
 
-def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
+def _scan(name: str, text: str, groups: Iterable[_Matcher], legal_title: bool = False) -> _Field:
+    """Matches of one field; ``legal_title``: the title reports a prosecutor's protest, which
+    the text's first sentence then goes on about (see _read_roles)."""
     if not text:
         return _Field(name, text, [], [], 0)
     low = _lower(text)
@@ -662,7 +667,7 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
         ends = _sentence_ends(text)
         bisect_right = bisect.bisect_right
         units = [bisect_right(ends, s[0]) for s in spans]
-    spans, units, raw, events = _read_roles(spans, units, name == "text")
+    spans, units, raw, events = _read_roles(spans, units, name == "text", legal_title)
     lead_end = _lead_end(text) if name == "text" else 0
     tail_from = max(TAIL_FROM_CHARS, int(len(text) * 0.6))
     matches: list[Match] = []
@@ -696,7 +701,8 @@ def _scan(name: str, text: str, groups: Iterable[_Matcher]) -> _Field:
                               if event and concept == "protest" else weight)
             append(m)
     if name == "title":
-        return _Field(name, text, matches, sentence, 1, by_concept=by_concept, keys=keys)
+        return _Field(name, text, matches, sentence, 1, by_concept=by_concept, keys=keys,
+                      legal=any(LEGAL in entry.roles for _, _, entry in spans))
     return _Field(name, text, matches, sentence, len(ends) + 1, tail_from, by_concept, keys,
                   events)
 
@@ -706,6 +712,7 @@ def _near_unit(unit: int, units: set[int]) -> bool:
 
 
 def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bool,
+                legal_title: bool = False,
                 ) -> tuple[list[tuple[int, int, _Entry]], list[int], list[float], frozenset[int]]:
     """Read terms by the company they keep in their sentence (``units``: sentence numbers).
     Returns the spans kept, their sentences, their own weights and the event sentences.
@@ -738,14 +745,16 @@ def _read_roles(spans: list[tuple[int, int, _Entry]], units: list[int], text: bo
         elif entry.protest:
             core.append(i)
     raw = [entry.weight for _, _, entry in spans]
-    if not by_role:
+    if not by_role and not legal_title:
         return spans, units, raw, frozenset()
     drop = _geography(spans, units, by_role)
     public = {units[i] for i in by_role.get(PUBLIC, ())}
-    if LEGAL in by_role:
+    if LEGAL in by_role or legal_title:
         # next to a prosecutor's protest, "the protest was upheld" is the same objection, unless
         # residents or activists are in the sentence
-        legal = {units[i] + d for i in by_role[LEGAL] for d in (-1, 0, 1)}
+        legal = {units[i] + d for i in by_role.get(LEGAL, ()) for d in (-1, 0, 1)}
+        if legal_title:
+            legal.add(0)
         people = public | {units[i] for i in by_role.get(PARTICIPANT, ())}
         drop.update(i for i, (_, _, entry) in enumerate(spans)
                     if entry.protest and units[i] in legal and units[i] not in people)
@@ -1137,7 +1146,8 @@ def classify(title: str, text: str, lang: str) -> Decision:
     title = title if isinstance(title, str) else ""
     text = text if isinstance(text, str) else ""
     groups = _groups(lexicon, lang)
-    fields = [_scan("title", title, groups), _scan("text", text, groups)]
+    head = _scan("title", title, groups)
+    fields = [head, _scan("text", text, groups, head.legal)]
     scores = _score(fields)
     china, protest, relevant, score = _decide(scores)
     topics = _topics(scores, china, relevant)

@@ -574,6 +574,8 @@ def test_land_code_news_without_a_protest_or_foreigners_is_not_china_news() -> N
         ("Прокуратура опротестовала тарифы на тепло",
          "Прокуратура Павлодара принесла протест на приказ департамента о тарифах на тепло. "
          "Протест рассматривается.", "ru", "other"),
+        ("Прокурор принес протест на решение маслихата", "Протест рассматривается.", "ru",
+         "other"),
         ("Prosecutors challenge permit for Chinese-owned plant",
          "The prosecutor's office has filed a protest against the akimat's decision to issue "
          "a construction permit to a subsidiary of a Chinese company. The akimat must consider "
@@ -763,6 +765,8 @@ def test_roles_are_not_evidence_and_any_word_and_stop_spelling_work() -> None:
     d = classify("", "Около сотни жителей перекрыли грунтовую дорогу через Урумчи.", "ru")
     concepts = {m.concept for m in d.matches}
     assert not concepts & {"public", "via", "place"}  # roles shape the reading, no evidence
+    legal = classify("Прокурор принес протест", "Протест рассмотрен.", "ru")
+    assert not legal.matches  # nor are stops, a prosecutor's protest among them
     assert any(m.term == "перекрыли грунтовую дорогу" for m in d.matches)  # <w>: any one word
     # "жер асты~" is a stop (no land there), a longer entry that spells it out still matches
     miners = classify("", "Кеншілер жер астынан шықпай отыр.", "kk")
