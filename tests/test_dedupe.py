@@ -1,9 +1,18 @@
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trafilatura.deduplication import Simhash
+
 from monitor.dedupe import (
     distance,
     fingerprint,
     is_near_duplicate,
     normalize,
     overlap,
+    shingles,
+    simhash,
     to_signed,
     to_unsigned,
 )
@@ -36,3 +45,48 @@ def test_signed_storage_round_trip() -> None:
         assert to_unsigned(to_signed(value)) == value
         assert -(1 << 63) <= to_signed(value) < (1 << 63)
     assert distance(to_signed((1 << 64) - 1), 0) == 64
+
+
+# ------------------------------------------------------------------ the fast Simhash
+# monitor.dedupe.simhash replaces trafilatura's Simhash class for speed: stored fingerprints
+# and the bands the database searches must stay exactly what trafilatura computes.
+
+DEVSET = Path(__file__).resolve().parent.parent / "eval" / "devset.jsonl"
+
+
+def _devset_texts() -> list[str]:
+    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+    return [normalize(r.get("title", "")) + " " + normalize(r["text"]) for r in rows]
+
+
+def test_simhash_equals_trafilaturas_on_the_labelled_articles() -> None:
+    texts = _devset_texts()
+    assert len(texts) > 100
+    for text in [*texts, BASE, BASE.upper(), "!!! ... —", ""]:
+        assert simhash(text) == Simhash(text).hash, text[:80]
+    assert simhash("!!! ... —") == (1 << 64) - 1  # no token: every bit's sum is 0, so set
+
+
+_WORDS = st.sampled_from(["Қытай", "КНР", "митинг", "China", "protest", "a", "бб", "2024",
+                          "3.5", "—", "x-y", "«цитата»", "抗议", "Алматы,", "ӘҒҚ", "e.g."])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, max_size=120), st.text(max_size=40))
+def test_simhash_equals_trafilaturas_on_any_text(words: list[str], noise: str) -> None:
+    for text in (" ".join(words), " ".join(words) + noise, noise):
+        assert simhash(text) == Simhash(text).hash
+
+
+def _old_shingles(text: str, n: int = 4) -> set[int]:
+    """The shingles as they were: hashes of word tuples, one per position."""
+    words = normalize(text).split()
+    return {hash(tuple(words[i : i + n])) for i in range(max(len(words) - n + 1, 1))}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_WORDS, max_size=40), st.lists(_WORDS, max_size=40))
+def test_shingles_count_and_overlap_as_before(a: list[str], b: list[str]) -> None:
+    ta, tb = " ".join(a), " ".join(a[: len(a) // 2] + b)
+    assert len(shingles(ta)) == len(_old_shingles(ta))
+    assert len(shingles(ta) & shingles(tb)) == len(_old_shingles(ta) & _old_shingles(tb))
