@@ -152,7 +152,7 @@ class Article(Base):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
     url: Mapped[str] = mapped_column(String(2048), unique=True)  # canonical
     fetched_url: Mapped[str] = mapped_column(String(2048))
-    lang: Mapped[str] = mapped_column(String(8), index=True)
+    lang: Mapped[str] = mapped_column(String(8))  # searched by ix_articles_lang_published
     script: Mapped[str] = mapped_column(String(8), default="")
     lang_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     edition_lang: Mapped[str | None] = mapped_column(String(8))  # the outlet edition's language
@@ -282,6 +282,22 @@ class ReportZonePeriod(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     utc_offset_seconds: Mapped[int] = mapped_column(Integer)
+
+
+class ArticleDayCount(Base):
+    """Articles per local day (report time zone), outlet, language and topic: the rollup the
+    counting views and `monitor trends` read, so their cost follows days, not articles.
+    Kept exact by triggers on articles, classifications and article_topics (any writer, a
+    reprocess included) and rebuilt when the report zone changes (monitor/views.py)."""
+
+    __tablename__ = "article_day_counts"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local YYYY-MM-DD
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" = every article
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    relevant: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DigestSend(Base):

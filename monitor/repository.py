@@ -451,7 +451,21 @@ class Repository:
             session.add_all(m.ReportZonePeriod(zone=zone, starts_at=p.starts_at, ends_at=p.ends_at,
                                                utc_offset_seconds=p.utc_offset_seconds)
                             for p in periods)
+            session.flush()
+            self._fill_day_counts(session)  # every local day moves with the zone
         return True
+
+    def _fill_day_counts(self, session: Session) -> None:
+        from monitor.views import rollup_fill_statements
+
+        for statement in rollup_fill_statements(self.engine.dialect.name):
+            session.execute(text(statement))
+
+    def rebuild_day_counts(self) -> None:
+        """Count article_day_counts again from the tables (after a bulk load that bypassed
+        its triggers); the triggers keep it exact otherwise."""
+        with self.session() as session, session.begin():
+            self._fill_day_counts(session)
 
     @staticmethod
     def _utc_bounds(first_monday: date, last_monday: date) -> dict[str, datetime]:
@@ -460,45 +474,51 @@ class Repository:
         return {"lo": datetime.combine(first_monday - timedelta(days=1), time(0), UTC),
                 "hi": datetime.combine(last_monday + timedelta(days=8), time(0), UTC)}
 
-    def _week_rows(self, sql: str, first_week_start: str, last_week_start: str) -> list:
-        """Rows of ``sql`` (first column a local day) for the days of the weeks whose Monday
-        is in the range, with that day turned into its ISO week ('2026-W48'). Grouping by
-        day in SQL and by week here is the views' arithmetic, done once per day instead of
-        once per article (bench/trend_benchmark.py: 1M articles)."""
+    def _day_count_rows(self, sql: str, first_week_start: str,
+                        last_week_start: str) -> list:
+        """Rows of ``sql`` over article_day_counts (first column its day; :first and :last
+        bound to the first and last day of the weeks whose Monday is in the range), with
+        the day turned into its ISO week ('2026-W48'): the rollup's rows follow days, not
+        articles (bench/trend_benchmark.py: 1M articles)."""
         first, last = date.fromisoformat(first_week_start), date.fromisoformat(last_week_start)
         first_day = first + timedelta(days=(7 - first.weekday()) % 7)  # week_start >= first
         last_day = last - timedelta(days=last.weekday()) + timedelta(days=6)  # week_start <= last
-        query = text(sql).bindparams(bindparam("lo", type_=m.UTCDateTime()),
-                                     bindparam("hi", type_=m.UTCDateTime()))
+        if first_day > last_day:
+            return []
         with self.engine.connect() as conn:
-            rows = conn.execute(query, self._utc_bounds(first, last)).all()
-        # The UTC bounds hold a day or two more on each side: those days are dropped here.
-        wanted, weeks = (first_day.isoformat(), last_day.isoformat()), {}
+            rows = conn.execute(text(sql), {"first": first_day.isoformat(),
+                                            "last": last_day.isoformat()}).all()
+        weeks: dict[str, str] = {}
         for day, *_ in rows:
-            if day not in weeks and wanted[0] <= day <= wanted[1]:
+            if day not in weeks:
                 year, week, _ = date.fromisoformat(day).isocalendar()
                 weeks[day] = f"{year}-W{week:02d}"
-        return [(weeks[day], *rest) for day, *rest in rows if day in weeks]
+        return [(weeks[day], *rest) for day, *rest in rows]
 
-    _IN_WEEKS = "a.published_at >= :lo AND a.published_at < :hi"
+    _DAYS = "r.day >= :first AND r.day <= :last"
 
     def weekly_series_rows(self, by: str, first_week_start: str,
                            last_week_start: str) -> list[tuple[str, str, int, int]]:
         """(ISO week, key, relevant, articles) per week and topic, outlet or language, for
-        weeks whose Monday ('YYYY-MM-DD') is in the range; the same numbers as the weekly
-        counts views, read from v_articles narrowed by time. For a topic, ``articles`` is 0:
-        its denominator is every article of the week (weekly_totals)."""
+        weeks whose Monday ('YYYY-MM-DD') is in the range; the numbers of the weekly counts
+        views, read from the daily rollup. For a topic, ``articles`` is 0: its denominator
+        is every article of the week (weekly_totals)."""
         if by == "topic":
-            sql = ("SELECT a.published_day, tp.topic, COUNT(*), 0 FROM v_articles a "
-                   "JOIN article_topics tp ON tp.article_id = a.article_id "
-                   f"WHERE a.relevant = 1 AND {self._IN_WEEKS} GROUP BY a.published_day, tp.topic")
-        elif by in ("outlet", "lang"):
-            sql = (f"SELECT a.published_day, a.{by}, SUM(a.relevant), COUNT(*) FROM v_articles a "
-                   f"WHERE {self._IN_WEEKS} GROUP BY a.published_day, a.{by}")
+            sql = ("SELECT r.day, r.topic, SUM(r.relevant), 0 FROM article_day_counts r "
+                   f"WHERE {self._DAYS} AND r.topic <> '' AND r.relevant > 0 "
+                   "GROUP BY r.day, r.topic")
+        elif by == "outlet":
+            sql = ("SELECT r.day, o.key, SUM(r.relevant), SUM(r.articles) FROM article_day_counts r "
+                   f"JOIN outlets o ON o.id = r.outlet_id WHERE {self._DAYS} AND r.topic = '' "
+                   "GROUP BY r.day, o.key")
+        elif by == "lang":
+            sql = ("SELECT r.day, r.lang, SUM(r.relevant), SUM(r.articles) FROM article_day_counts r "
+                   f"WHERE {self._DAYS} AND r.topic = '' GROUP BY r.day, r.lang")
         else:
             raise ValueError(f"weekly series by {by!r}: use topic, outlet or lang")
         sums: dict[tuple[str, str], list[int]] = {}
-        for week, key, relevant, articles in self._week_rows(sql, first_week_start, last_week_start):
+        for week, key, relevant, articles in self._day_count_rows(sql, first_week_start,
+                                                                  last_week_start):
             total = sums.setdefault((week, key), [0, 0])
             total[0] += int(relevant or 0)
             total[1] += int(articles or 0)
@@ -507,9 +527,10 @@ class Repository:
     def weekly_totals(self, first_week_start: str, last_week_start: str) -> dict[str, tuple[int, int]]:
         """ISO week -> (relevant, articles) over every outlet."""
         sums: dict[str, tuple[int, int]] = {}
-        for week, relevant, articles in self._week_rows(
-                "SELECT a.published_day, SUM(a.relevant), COUNT(*) FROM v_articles a "
-                f"WHERE {self._IN_WEEKS} GROUP BY a.published_day", first_week_start, last_week_start):
+        for week, relevant, articles in self._day_count_rows(
+                "SELECT r.day, SUM(r.relevant), SUM(r.articles) FROM article_day_counts r "
+                f"WHERE {self._DAYS} AND r.topic = '' GROUP BY r.day", first_week_start,
+                last_week_start):
             r, n = sums.get(week, (0, 0))
             sums[week] = (r + int(relevant or 0), n + int(articles or 0))
         return sums

@@ -31,6 +31,8 @@ TABLES: dict[str, str] = {
     "crawl_counters": "A run's counters by language and event.",
     "backfill_progress": "Finished units (day archives, dated sitemaps) of a backfill.",
     "report_zone_periods": "The report time zone's UTC offsets over time, used by the views.",
+    "article_day_counts": "Articles and relevant articles per local day, outlet, language and "
+                          "topic: what the counting views read; kept exact by triggers.",
     "digest_sends": "The weekly digest's deliveries, one row per week and recipient.",
 }
 
@@ -133,6 +135,11 @@ COLUMNS: dict[str, str] = {
     "report_zone_periods.starts_at": "Start of the period (UTC, inclusive).",
     "report_zone_periods.ends_at": "End of the period (UTC, exclusive).",
     "report_zone_periods.utc_offset_seconds": "Local time minus UTC during the period.",
+    "article_day_counts.day": "Local day in the report time zone (YYYY-MM-DD).",
+    "article_day_counts.lang": "Detected language of the articles (articles.lang).",
+    "article_day_counts.topic": "Topic key, or empty for the row that counts every article.",
+    "article_day_counts.articles": "Articles of that day, outlet and language (with the topic).",
+    "article_day_counts.relevant": "Of those, how many are relevant.",
     "digest_sends.week": "ISO week of the digest, e.g. 2026-W48.",
     "digest_sends.recipient": "Email address.",
     "digest_sends.status": "sent or failed (a failed send is retried on the next run).",

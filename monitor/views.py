@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 # Created by migrations outside the models: Alembic's autogenerate must not drop them.
 UNMODELLED_TABLE_PREFIX = "articles_fts"
 UNMODELLED_INDEXES = frozenset({"ix_articles_fts", "ix_articles_search_document"})
@@ -116,6 +116,61 @@ JOIN outlets o ON o.id = r.outlet_id"""))
     return views
 
 
+# Version 2: the counting views read the daily rollup (article_day_counts, below) instead
+# of grouping v_articles: the same rows, at a cost that follows the number of days shown
+# rather than the number of articles (bench/trend_benchmark.py: 1M articles). v_articles,
+# v_article_topics and v_crawl_runs are version 1's SQL unchanged.
+_TOPICS = "(SELECT DISTINCT topic FROM article_topics)"
+
+
+def _v2_views(dialect: str) -> list[tuple[str, str]]:
+    kept = dict(_v1_views(dialect))
+    day_rows = """
+  SELECT r.day AS published_day, o.key AS outlet, r.lang, r.topic, r.articles, r.relevant
+  FROM article_day_counts r
+  JOIN outlets o ON o.id = r.outlet_id"""
+    weekly = f"""
+SELECT {_WEEK[dialect]} AS week, {_WEEK_START[dialect]} AS week_start, d.outlet, d.lang,
+       SUM(d.articles) AS articles, SUM(d.relevant) AS relevant
+FROM ({day_rows}
+  WHERE r.topic = ''
+) d
+GROUP BY {_WEEK[dialect]}, {_WEEK_START[dialect]}, d.outlet, d.lang"""
+    weekly_topics = f"""
+SELECT c.week, c.week_start, c.outlet, c.lang, t.topic, COALESCE(r.relevant, 0) AS relevant,
+       c.articles
+FROM v_weekly_counts c
+CROSS JOIN {_TOPICS} t
+LEFT JOIN (
+  SELECT {_WEEK[dialect]} AS week, d.outlet, d.lang, d.topic, SUM(d.relevant) AS relevant
+  FROM ({day_rows}
+    WHERE r.topic <> ''
+  ) d
+  GROUP BY {_WEEK[dialect]}, d.outlet, d.lang, d.topic
+) r ON r.week = c.week AND r.outlet = c.outlet AND r.lang = c.lang AND r.topic = t.topic"""
+    return [
+        ("v_articles", kept["v_articles"]),
+        ("v_article_topics", kept["v_article_topics"]),
+        ("v_daily_counts", """
+SELECT r.day, o.key AS outlet, r.lang, r.articles, r.relevant
+FROM article_day_counts r
+JOIN outlets o ON o.id = r.outlet_id
+WHERE r.topic = ''"""),
+        ("v_daily_topic_counts", f"""
+SELECT c.day, o.key AS outlet, c.lang, t.topic, COALESCE(r.relevant, 0) AS relevant,
+       c.articles
+FROM article_day_counts c
+JOIN outlets o ON o.id = c.outlet_id
+CROSS JOIN {_TOPICS} t
+LEFT JOIN article_day_counts r
+  ON r.day = c.day AND r.outlet_id = c.outlet_id AND r.lang = c.lang AND r.topic = t.topic
+WHERE c.topic = ''"""),
+        ("v_weekly_counts", weekly),
+        ("v_weekly_topic_counts", weekly_topics),
+        ("v_crawl_runs", kept["v_crawl_runs"]),
+    ]
+
+
 _V1_FTS = {
     "sqlite": [
         "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', "
@@ -178,9 +233,20 @@ def _dialect(name: str) -> str:
 
 def view_definitions(version: int, dialect: str) -> list[tuple[str, str]]:
     """(name, SELECT) of every view of ``version``, in creation order."""
-    if version != 1:
-        raise ValueError(f"unknown views version {version}")
-    return _v1_views(_dialect(dialect))
+    if version == 1:
+        return _v1_views(_dialect(dialect))
+    if version == 2:
+        return _v2_views(_dialect(dialect))
+    raise ValueError(f"unknown views version {version}")
+
+
+def view_create_statements(version: int, dialect: str) -> list[str]:
+    """The views of ``version`` alone (the full-text index is left as it is)."""
+    return [f"CREATE VIEW {name} AS{sql}" for name, sql in view_definitions(version, dialect)]
+
+
+def view_drop_statements(version: int, dialect: str) -> list[str]:
+    return [f"DROP VIEW IF EXISTS {name}" for name, _ in reversed(view_definitions(version, dialect))]
 
 
 def create_statements(version: int, dialect: str) -> list[str]:
@@ -202,6 +268,306 @@ def version_digest(version: int) -> str:
 def search_v2_digest() -> str:
     text = "\n".join(s for d in sorted(SEARCH_V2) for k in ("upgrade", "downgrade") for s in SEARCH_V2[d][k])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ daily counts (rollup)
+# article_day_counts holds, per local day, outlet, language and topic ("" for every
+# article), how many articles there are and how many are relevant. Triggers keep it exact
+# whatever writes the three tables it summarises (the pipeline, `monitor reprocess`, a
+# hand-made fix): an article counts on its local day (the views' _DAY arithmetic), its
+# decision adds its relevance, each of its topics a topic row. Rows fall to zero and go.
+# Deleting an article recounts its one day, outlet and language (cascaded deletes of its
+# decision and topics may come before or after). A change of report zone moves every day:
+# sync_report_zone fills the table again (rollup_fill_statements). Released SQL like the
+# views: a change is rollup version 2 and a migration (tests/test_rollup.py pins a hash).
+# SQLite: a migration that batch-alters (re-creates) articles, classifications or
+# article_topics loses their triggers, and must run rollup_trigger_statements again.
+
+ROLLUP_VERSION = 1
+_ADC = "article_day_counts"
+_ADC_INSERT = f"INSERT INTO {_ADC} (day, outlet_id, lang, topic, articles, relevant) "
+_ADC_UPSERT = (f" ON CONFLICT (day, outlet_id, lang, topic) DO UPDATE SET "
+               f"articles = {_ADC}.articles + excluded.articles, "
+               f"relevant = {_ADC}.relevant + excluded.relevant")
+
+
+def _fill(dialect: str) -> list[str]:
+    """Every row again, from the tables (a new report zone, the migration, a bulk load)."""
+    per_article = f"""
+  SELECT {_DAY[dialect]} AS day, a.id, a.outlet_id, a.lang,
+         CASE WHEN c.relevant THEN 1 ELSE 0 END AS rel
+  FROM articles a
+  LEFT JOIN classifications c ON c.article_id = a.id
+  JOIN report_zone_periods z ON a.published_at >= z.starts_at AND a.published_at < z.ends_at"""
+    return [
+        f"DELETE FROM {_ADC}",
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, '', COUNT(*), SUM(k.rel) "
+        f"FROM ({per_article}) k GROUP BY k.day, k.outlet_id, k.lang",
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, tp.topic, COUNT(*), SUM(k.rel) "
+        f"FROM ({per_article}) k JOIN article_topics tp ON tp.article_id = k.id "
+        f"GROUP BY k.day, k.outlet_id, k.lang, tp.topic",
+    ]
+
+
+# SQLite: triggers cannot call functions, so each body spells its statements out.
+def _sq_day(ts: str) -> str:
+    expr = _DAY["sqlite"].replace("a.published_at", ts)
+    return (f"(SELECT {expr} FROM report_zone_periods z "
+            f"WHERE {ts} >= z.starts_at AND {ts} < z.ends_at)")
+
+
+def _sq_rel(article_id: str) -> str:
+    return (f"COALESCE((SELECT CASE WHEN c.relevant THEN 1 ELSE 0 END FROM classifications c "
+            f"WHERE c.article_id = {article_id}), 0)")
+
+
+def _sq_key(article_id: str, extra: str = "") -> str:
+    """The article's (day, outlet_id, lang[, extra]) as a one-row subquery (none if gone)."""
+    return (f"(SELECT {_sq_day('a.published_at')} AS day, a.outlet_id, a.lang{extra} "
+            f"FROM articles a WHERE a.id = {article_id})")
+
+
+def _sq_prune(article_id: str) -> str:
+    return (f"DELETE FROM {_ADC} WHERE articles = 0 AND (day, outlet_id, lang) IN "
+            f"(SELECT k.day, k.outlet_id, k.lang FROM {_sq_key(article_id)} k);")
+
+
+def _sq_article(row: str, sign: int) -> list[str]:
+    """An article's whole contribution, added (+1) or taken away (-1), ``row`` NEW or OLD."""
+    k = f"(SELECT {_sq_day(row + '.published_at')} AS day, {_sq_rel(row + '.id')} AS rel) k"
+    out = [
+        f"{_ADC_INSERT}SELECT k.day, {row}.outlet_id, {row}.lang, '', {sign}, {sign} * k.rel "
+        f"FROM {k} WHERE k.day IS NOT NULL{_ADC_UPSERT};",
+        f"{_ADC_INSERT}SELECT k.day, {row}.outlet_id, {row}.lang, tp.topic, {sign}, {sign} * k.rel "
+        f"FROM {k} JOIN article_topics tp ON tp.article_id = {row}.id "
+        f"WHERE k.day IS NOT NULL{_ADC_UPSERT};",
+    ]
+    if sign < 0:
+        out.append(f"DELETE FROM {_ADC} WHERE articles = 0 AND day = {_sq_day(row + '.published_at')} "
+                   f"AND outlet_id = {row}.outlet_id AND lang = {row}.lang;")
+    return out
+
+
+def _sq_relevance(article_id: str, delta: str) -> list[str]:
+    """A decision's relevance (``delta``: an SQL expression, +1 or -1) on the article's rows."""
+    return [
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, '', 0, {delta} "
+        f"FROM {_sq_key(article_id)} k WHERE k.day IS NOT NULL{_ADC_UPSERT};",
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, tp.topic, 0, {delta} "
+        f"FROM {_sq_key(article_id)} k JOIN article_topics tp ON tp.article_id = {article_id} "
+        f"WHERE k.day IS NOT NULL{_ADC_UPSERT};",
+    ]
+
+
+def _sq_topic(row: str, sign: int) -> list[str]:
+    """One topic row of an article added or taken away."""
+    key = _sq_key(f"{row}.article_id", f", {_sq_rel('a.id')} AS rel")
+    out = [f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, {row}.topic, {sign}, {sign} * k.rel "
+           f"FROM {key} k WHERE k.day IS NOT NULL{_ADC_UPSERT};"]
+    if sign < 0:
+        out.append(_sq_prune(f"{row}.article_id"))
+    return out
+
+
+def _sq_recount(row: str) -> list[str]:
+    """The day, outlet and language of a deleted article counted again from the tables."""
+    day = _sq_day(f"{row}.published_at")
+    near = (f"a.outlet_id = {row}.outlet_id AND a.lang = {row}.lang "
+            f"AND a.published_at >= date({row}.published_at, '-2 days') "
+            f"AND a.published_at < date({row}.published_at, '+3 days')")
+    per_article = (f"(SELECT {_sq_day('a.published_at')} AS day, a.id, a.outlet_id, a.lang, "
+                   f"{_sq_rel('a.id')} AS rel FROM articles a WHERE {near}) k")
+    return [
+        f"DELETE FROM {_ADC} WHERE day = {day} AND outlet_id = {row}.outlet_id AND lang = {row}.lang;",
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, '', COUNT(*), SUM(k.rel) "
+        f"FROM {per_article} WHERE k.day = {day} GROUP BY k.day, k.outlet_id, k.lang;",
+        f"{_ADC_INSERT}SELECT k.day, k.outlet_id, k.lang, tp.topic, COUNT(*), SUM(k.rel) "
+        f"FROM {per_article} JOIN article_topics tp ON tp.article_id = k.id "
+        f"WHERE k.day = {day} GROUP BY k.day, k.outlet_id, k.lang, tp.topic;",
+    ]
+
+
+def _sqlite_triggers() -> list[tuple[str, str, list[str]]]:
+    """(name, event, statements) of the SQLite triggers."""
+    moved = "OLD.published_at IS NOT NEW.published_at OR OLD.outlet_id IS NOT NEW.outlet_id " \
+            "OR OLD.lang IS NOT NEW.lang"
+    return [
+        ("adc_article_ai", "AFTER INSERT ON articles", _sq_article("NEW", 1)),
+        ("adc_article_ad", "AFTER DELETE ON articles", _sq_recount("OLD")),
+        ("adc_article_au", f"AFTER UPDATE OF published_at, outlet_id, lang ON articles WHEN {moved}",
+         _sq_article("OLD", -1) + _sq_article("NEW", 1)),
+        ("adc_decision_ai", "AFTER INSERT ON classifications WHEN NEW.relevant",
+         _sq_relevance("NEW.article_id", "1")),
+        ("adc_decision_ad", "AFTER DELETE ON classifications WHEN OLD.relevant",
+         _sq_relevance("OLD.article_id", "-1")),
+        ("adc_decision_au", "AFTER UPDATE OF relevant, article_id ON classifications WHEN "
+         "OLD.relevant IS NOT NEW.relevant OR OLD.article_id IS NOT NEW.article_id",
+         _sq_relevance("OLD.article_id", "-(CASE WHEN OLD.relevant THEN 1 ELSE 0 END)")
+         + _sq_relevance("NEW.article_id", "CASE WHEN NEW.relevant THEN 1 ELSE 0 END")),
+        ("adc_topic_ai", "AFTER INSERT ON article_topics", _sq_topic("NEW", 1)),
+        ("adc_topic_ad", "AFTER DELETE ON article_topics", _sq_topic("OLD", -1)),
+        ("adc_topic_au", "AFTER UPDATE OF topic, article_id ON article_topics",
+         _sq_topic("OLD", -1) + _sq_topic("NEW", 1)),
+    ]
+
+
+
+# PostgreSQL: the same rules as functions, and one trigger per table.
+def _pg_functions() -> list[str]:
+    day = _DAY["postgresql"].replace("a.published_at", "p_at")
+    upsert = _ADC_UPSERT.replace("excluded.", "EXCLUDED.")
+    return [
+        f"""CREATE FUNCTION adc_day(p_at timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT {day} FROM report_zone_periods z
+  WHERE p_at >= z.starts_at AND p_at < z.ends_at LIMIT 1 $$""",
+        """CREATE FUNCTION adc_rel(p_id integer) RETURNS integer LANGUAGE sql STABLE AS $$
+  SELECT COALESCE((SELECT CASE WHEN c.relevant THEN 1 ELSE 0 END FROM classifications c
+                   WHERE c.article_id = p_id), 0) $$""",
+        f"""CREATE FUNCTION adc_add(p_day text, p_outlet integer, p_lang text, p_topic text,
+                        p_articles integer, p_relevant integer) RETURNS void LANGUAGE sql AS $$
+  {_ADC_INSERT}SELECT p_day, p_outlet, p_lang, p_topic, p_articles, p_relevant
+  WHERE p_day IS NOT NULL{upsert} $$""",
+        f"""CREATE FUNCTION adc_article(p_id integer, p_at timestamptz, p_outlet integer,
+                            p_lang text, p_sign integer) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  d text := adc_day(p_at);
+  r integer := adc_rel(p_id);
+BEGIN
+  IF d IS NULL THEN RETURN; END IF;
+  PERFORM adc_add(d, p_outlet, p_lang, '', p_sign, p_sign * r);
+  PERFORM adc_add(d, p_outlet, p_lang, tp.topic, p_sign, p_sign * r)
+    FROM article_topics tp WHERE tp.article_id = p_id;
+  IF p_sign < 0 THEN
+    DELETE FROM {_ADC} WHERE articles = 0 AND day = d AND outlet_id = p_outlet AND lang = p_lang;
+  END IF;
+END $$""",
+        """CREATE FUNCTION adc_relevance(p_id integer, p_delta integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  a record;
+  d text;
+BEGIN
+  SELECT published_at, outlet_id, lang INTO a FROM articles WHERE id = p_id;
+  IF NOT FOUND THEN RETURN; END IF;
+  d := adc_day(a.published_at);
+  IF d IS NULL THEN RETURN; END IF;
+  PERFORM adc_add(d, a.outlet_id, a.lang, '', 0, p_delta);
+  PERFORM adc_add(d, a.outlet_id, a.lang, tp.topic, 0, p_delta)
+    FROM article_topics tp WHERE tp.article_id = p_id;
+END $$""",
+        f"""CREATE FUNCTION adc_topic(p_id integer, p_topic text, p_sign integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  a record;
+  d text;
+BEGIN
+  SELECT published_at, outlet_id, lang INTO a FROM articles WHERE id = p_id;
+  IF NOT FOUND THEN RETURN; END IF;
+  d := adc_day(a.published_at);
+  IF d IS NULL THEN RETURN; END IF;
+  PERFORM adc_add(d, a.outlet_id, a.lang, p_topic, p_sign, p_sign * adc_rel(p_id));
+  IF p_sign < 0 THEN
+    DELETE FROM {_ADC} WHERE articles = 0 AND day = d AND outlet_id = a.outlet_id
+      AND lang = a.lang AND topic = p_topic;
+  END IF;
+END $$""",
+        f"""CREATE FUNCTION adc_recount(p_at timestamptz, p_outlet integer, p_lang text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  d text := adc_day(p_at);
+BEGIN
+  IF d IS NULL THEN RETURN; END IF;
+  DELETE FROM {_ADC} WHERE day = d AND outlet_id = p_outlet AND lang = p_lang;
+  {_ADC_INSERT}SELECT d, p_outlet, p_lang, '', COUNT(*), SUM(adc_rel(a.id)) FROM articles a
+    WHERE a.outlet_id = p_outlet AND a.lang = p_lang AND a.published_at >= p_at - interval '2 days'
+      AND a.published_at < p_at + interval '3 days' AND adc_day(a.published_at) = d
+    HAVING COUNT(*) > 0;
+  {_ADC_INSERT}SELECT d, p_outlet, p_lang, tp.topic, COUNT(*), SUM(adc_rel(a.id)) FROM articles a
+    JOIN article_topics tp ON tp.article_id = a.id
+    WHERE a.outlet_id = p_outlet AND a.lang = p_lang AND a.published_at >= p_at - interval '2 days'
+      AND a.published_at < p_at + interval '3 days' AND adc_day(a.published_at) = d
+    GROUP BY tp.topic;
+END $$""",
+        """CREATE FUNCTION adc_articles_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM adc_article(NEW.id, NEW.published_at, NEW.outlet_id, NEW.lang, 1);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM adc_recount(OLD.published_at, OLD.outlet_id, OLD.lang);
+  ELSIF (OLD.published_at, OLD.outlet_id, OLD.lang)
+        IS DISTINCT FROM (NEW.published_at, NEW.outlet_id, NEW.lang) THEN
+    PERFORM adc_article(OLD.id, OLD.published_at, OLD.outlet_id, OLD.lang, -1);
+    PERFORM adc_article(NEW.id, NEW.published_at, NEW.outlet_id, NEW.lang, 1);
+  END IF;
+  RETURN NULL;
+END $$""",
+        """CREATE FUNCTION adc_decisions_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.relevant IS NOT DISTINCT FROM NEW.relevant AND OLD.article_id = NEW.article_id THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    IF OLD.relevant THEN PERFORM adc_relevance(OLD.article_id, -1); END IF;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    IF NEW.relevant THEN PERFORM adc_relevance(NEW.article_id, 1); END IF;
+  END IF;
+  RETURN NULL;
+END $$""",
+        """CREATE FUNCTION adc_topics_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN PERFORM adc_topic(OLD.article_id, OLD.topic, -1); END IF;
+  IF TG_OP <> 'DELETE' THEN PERFORM adc_topic(NEW.article_id, NEW.topic, 1); END IF;
+  RETURN NULL;
+END $$""",
+    ]
+
+
+_PG_TRIGGERS = (
+    ("adc_articles", "articles", "INSERT OR DELETE OR UPDATE OF published_at, outlet_id, lang",
+     "adc_articles_trigger"),
+    ("adc_decisions", "classifications", "INSERT OR DELETE OR UPDATE OF relevant, article_id",
+     "adc_decisions_trigger"),
+    ("adc_topics", "article_topics", "INSERT OR DELETE OR UPDATE OF topic, article_id",
+     "adc_topics_trigger"),
+)
+_PG_FUNCTIONS = ("adc_topics_trigger()", "adc_decisions_trigger()", "adc_articles_trigger()",
+                 "adc_recount(timestamptz, integer, text)", "adc_topic(integer, text, integer)",
+                 "adc_relevance(integer, integer)",
+                 "adc_article(integer, timestamptz, integer, text, integer)",
+                 "adc_add(text, integer, text, text, integer, integer)", "adc_rel(integer)",
+                 "adc_day(timestamptz)")
+
+
+def rollup_trigger_statements(dialect: str) -> list[str]:
+    """What keeps article_day_counts exact: the triggers (and PostgreSQL's functions)."""
+    if _dialect(dialect) == "sqlite":
+        return [f"CREATE TRIGGER {name} {event} BEGIN {' '.join(body)} END"
+                for name, event, body in _sqlite_triggers()]
+    return _pg_functions() + [
+        f"CREATE TRIGGER {name} AFTER {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()"
+        for name, table, events, fn in _PG_TRIGGERS]
+
+
+def rollup_trigger_drop_statements(dialect: str) -> list[str]:
+    if _dialect(dialect) == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name, _, _ in reversed(_sqlite_triggers())]
+    return ([f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table, _, _ in _PG_TRIGGERS]
+            + [f"DROP FUNCTION IF EXISTS {fn}" for fn in _PG_FUNCTIONS])
+
+
+def rollup_fill_statements(dialect: str) -> list[str]:
+    """Empty article_day_counts and count every article again (one transaction's work)."""
+    return _fill(_dialect(dialect))
+
+
+def rollup_digest() -> str:
+    """A hash of the rollup's released SQL on both dialects (pinned by tests/test_rollup.py)."""
+    text = "\n".join(s for d in ("sqlite", "postgresql")
+                     for s in rollup_trigger_statements(d) + rollup_fill_statements(d))
+    return hashlib.sha256(f"{ROLLUP_VERSION}\n{text}".encode()).hexdigest()[:16]
 
 
 # ------------------------------------------------------------------ report time zone
