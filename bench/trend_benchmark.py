@@ -3,14 +3,16 @@ articles (ten years, every registry outlet, each article classified, about 4% re
 topics on the China-related ones) on SQLite and on PostgreSQL, then what `monitor trends
 --by topic` reads for its default window (12 weeks and the 8 baseline weeks before them):
 Repository.weekly_series_rows, the relevant articles per week and topic, and
-Repository.weekly_totals, every article per week; both from v_articles narrowed by time,
-the same numbers as the v_weekly_topic_counts view. Articles are stored in publication
+Repository.weekly_totals, every article per week; both from the daily rollup
+(article_day_counts), the same numbers as the v_weekly_topic_counts view. Articles are stored in publication
 order (ids follow time), but for a tenth stored late, as backfills are.
 
 The databases are built with bulk inserts (SQLite executemany, PostgreSQL COPY) into the
 schema Alembic creates, and cached under bench/out/ (PostgreSQL in an embedded server's data
 folder there). The full-text index is not filled during the load (its insert trigger is
-dropped and put back afterwards): no trend query reads it.
+dropped and put back afterwards): no trend query reads it. The daily rollup's triggers are
+dropped too, and the rollup counted once from the loaded rows afterwards
+(Repository.rebuild_day_counts), as the triggers would have left it.
 
     python bench/trend_benchmark.py --articles 1000000 --out bench/out/trend.json
 """
@@ -36,6 +38,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from benchutil import BenchError  # noqa: E402
 
+from monitor import views  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 END = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 YEARS = 10
@@ -48,7 +52,7 @@ DECISION_COLUMNS = ("id", "article_id", "china", "protest", "relevant", "score",
                     "lexicon_version", "decided_at")
 TOPIC_COLUMNS = ("id", "article_id", "topic")
 REPEATS = 5
-GENERATOR_VERSION = 2  # bump when rows() changes
+GENERATOR_VERSION = 3  # bump when rows() or the load changes
 RANDOM_PAGE_COST = 1.1  # docs/scaling.md: the setting for a PostgreSQL on SSD
 BACKFILLED = 0.1  # share of articles stored long after publication (backfills, late finds)
 
@@ -130,6 +134,8 @@ def build_sqlite(n: int, out_dir: Path) -> Path:
     db = sqlite3.connect(tmp)
     trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts_ai'").fetchone()
     db.executescript("DROP TRIGGER IF EXISTS articles_fts_ai; PRAGMA synchronous=OFF;")
+    for statement in views.rollup_trigger_drop_statements("sqlite"):
+        db.execute(statement)
     insert = {name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
               for name, cols in (("articles", ARTICLE_COLUMNS), ("classifications", DECISION_COLUMNS),
                                  ("article_topics", TOPIC_COLUMNS))}
@@ -154,7 +160,12 @@ def build_sqlite(n: int, out_dir: Path) -> Path:
     flush()
     if trigger:
         db.execute(trigger[0])
+    for statement in views.rollup_trigger_statements("sqlite"):
+        db.execute(statement)
     db.commit()
+    db.close()
+    _count_days(f"sqlite:///{tmp}")
+    db = sqlite3.connect(tmp)
     db.execute("ANALYZE")
     db.commit()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -163,6 +174,16 @@ def build_sqlite(n: int, out_dir: Path) -> Path:
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     tmp.replace(path)
     return path
+
+
+def _count_days(url: str) -> None:
+    """Fill the daily rollup from the loaded rows (its triggers were off during the load)."""
+    from monitor.db import make_engine
+    from monitor.repository import Repository
+
+    engine = make_engine(url)
+    Repository(engine).rebuild_day_counts()
+    engine.dispose()
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -202,6 +223,8 @@ def build_postgres(n: int, server) -> str:  # type: ignore[no-untyped-def]
     outlets = _outlets(engine)
     engine.dispose()
     with psycopg.connect(server.get_uri(name)) as conn:
+        for statement in views.rollup_trigger_drop_statements("postgresql"):
+            conn.execute(statement)
         copies = {t: conn.cursor().copy(f"COPY {t} ({', '.join(c)}) FROM STDIN")
                   for t, c in (("articles", ARTICLE_COLUMNS), ("classifications", DECISION_COLUMNS),
                                ("article_topics", TOPIC_COLUMNS))}
@@ -215,7 +238,10 @@ def build_postgres(n: int, server) -> str:  # type: ignore[no-untyped-def]
         for table, column in (("articles", "id"), ("classifications", "id"), ("article_topics", "id")):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                          f"(SELECT max({column}) FROM {table}))")
+        for statement in views.rollup_trigger_statements("postgresql"):
+            conn.execute(statement)
         conn.commit()
+    _count_days(url)
     with psycopg.connect(server.get_uri(name), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         # The cost of a random read on SSD storage (PostgreSQL's 4.0 assumes spinning disks,
@@ -261,6 +287,16 @@ def time_query(url: str) -> dict[str, float]:
         lambda: repo.weekly_series_rows("topic", lo, hi) + list(repo.weekly_totals(lo, hi).items()))
     with repo.engine.connect() as conn:
         articles = conn.execute(text("SELECT count(*) FROM articles")).scalar()
+        # The rollup's answer must be the articles' own (once, untimed): weekly totals
+        # grouped from v_articles, as version 1 of the views counted them.
+        expected = {(w, int(r), int(n)) for w, r, n in conn.execute(text(
+            "SELECT published_week, SUM(relevant), COUNT(*) FROM v_articles "
+            "WHERE week_start >= :lo AND week_start <= :hi GROUP BY published_week"),
+            {"lo": lo, "hi": hi})}
+    got = {(w, r, n) for w, (r, n) in repo.weekly_totals(lo, hi).items()}
+    if got != expected:
+        raise BenchError(f"weekly totals from the rollup differ from v_articles: "
+                         f"{sorted(got ^ expected)[:5]}")
     repo.engine.dispose()
     return {"articles": articles, "window": f"{lo}..{hi}", "trend_query_ms": round(trend_ms, 1),
             "trend_query_min_ms": round(trend_min, 1), "trend_rows": trend_rows}
