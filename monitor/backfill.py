@@ -231,28 +231,14 @@ def run_backfill(cfg, registry: Registry, request: BackfillRequest,  # type: ign
                  log_level: str = "WARNING") -> str:
     """Backfill one outlet in this process (one Scrapy reactor); returns the run key of its
     ``crawl_runs`` row (mode "backfill"). Politeness comes from ``cfg`` as for a crawl."""
-    import logging
     import uuid
 
-    from scrapy.crawler import CrawlerProcess
-
-    from monitor.archive import ArchiveError
-    from monitor.crawl import scrapy_settings
-    from monitor.db import make_engine, migrate
-    from monitor.repository import Repository
+    from monitor.crawl import prepare_process
     from spiders.backfill import BackfillSpider
 
     check_request(registry, request, datetime.now(UTC).date() + timedelta(days=1))
-    for path in cfg.replay:
-        if not path.is_file():
-            raise ArchiveError(f"replay archive {path} does not exist; build one with "
-                               "`monitor snapshot build` or name an existing WARC")
-    repository = Repository(make_engine(cfg.database_url))
-    migrate(repository.engine)
-    repository.sync_outlets(registry)
+    _repository, process = prepare_process(cfg, registry, log_level)
     run_key = uuid.uuid4().hex
-    process = CrawlerProcess(scrapy_settings(cfg, log_level))
-    logging.getLogger("scrapy").setLevel(log_level)
     process.crawl(BackfillSpider, outlet=request.outlet, lang=request.lang, run_key=run_key,
                   mode="backfill", sources=",".join(request.sources),
                   since=request.since.isoformat(), until=request.until.isoformat())

@@ -111,15 +111,12 @@ def scrapy_settings(cfg: Settings, log_level: str = "WARNING"):  # type: ignore[
     return settings
 
 
-def run_crawl(cfg: Settings, registry: Registry, request: CrawlRequest,
-              log_level: str = "WARNING") -> str:
-    """Crawl the requested outlets; returns the run key shared by their crawl_runs rows.
-    Blocked or paused outlets are not contacted; their run is recorded with the reason."""
+def prepare_process(cfg: Settings, registry: Registry, log_level: str):  # type: ignore[no-untyped-def]
+    """What every crawl needs before its reactor starts: the replay archives exist, the
+    schema is current, the outlets table matches the registry, and a configured Scrapy
+    process. Returns (repository, process)."""
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.outlet import OutletSpider
-
-    keys = check_request(registry, request)
     for path in cfg.replay:
         if not path.is_file():
             raise ArchiveError(f"replay archive {path} does not exist; build one with "
@@ -127,10 +124,21 @@ def run_crawl(cfg: Settings, registry: Registry, request: CrawlRequest,
     repository = Repository(make_engine(cfg.database_url))
     migrate(repository.engine)
     repository.sync_outlets(registry)
-    run_key = uuid.uuid4().hex
-    mode = request.mode or ("replay" if cfg.replay else "live")
     process = CrawlerProcess(scrapy_settings(cfg, log_level))
     logging.getLogger("scrapy").setLevel(log_level)
+    return repository, process
+
+
+def run_crawl(cfg: Settings, registry: Registry, request: CrawlRequest,
+              log_level: str = "WARNING") -> str:
+    """Crawl the requested outlets; returns the run key shared by their crawl_runs rows.
+    Blocked or paused outlets are not contacted; their run is recorded with the reason."""
+    from spiders.outlet import OutletSpider
+
+    keys = check_request(registry, request)
+    repository, process = prepare_process(cfg, registry, log_level)
+    run_key = uuid.uuid4().hex
+    mode = request.mode or ("replay" if cfg.replay else "live")
     crawlers = []
     for key in keys:
         outlet = registry.get(key)

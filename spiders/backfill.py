@@ -75,22 +75,12 @@ class BackfillSpider(OutletSpider):
 
     # ------------------------------------------------------------ discovery
 
-    def discovery_requests(self) -> Iterable[scrapy.Request]:
-        for ed in self.editions():
-            meta = {"lang": ed.lang}
-            if "feeds" in self.sources:
-                for url in ed.feeds:
-                    yield scrapy.Request(url, self.parse_feed, errback=self.failed,
-                                         meta={**meta, "kind": "feed"})
-            if "sitemaps" in self.sources:
-                for url in ed.sitemaps:
-                    yield scrapy.Request(url, self.parse_sitemap, errback=self.failed,
-                                         meta={**meta, "kind": "sitemap"})
-            # Listings only reach back page by page: walked where nothing better exists.
-            if "listings" in self.sources and (self.explicit_sources
-                                               or not (ed.archive or ed.sitemaps)):
-                for template in ed.listings:
-                    yield self.listing_request(ed, template, ed.first_page)
+    def walks_listings(self, edition: Edition) -> bool:
+        # Listings only reach back page by page: walked where nothing better exists.
+        return "listings" in self.sources and (
+            self.explicit_sources or not (edition.archive or edition.sitemaps))
+
+    def more_discovery(self) -> Iterable[scrapy.Request]:
         if "archive" in self.sources:
             yield from self.archive_days()
 

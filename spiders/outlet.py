@@ -107,9 +107,17 @@ class OutletSpider(scrapy.Spider):
                 for url in ed.sitemaps:
                     yield scrapy.Request(url, self.parse_sitemap, errback=self.failed,
                                          meta={**meta, "kind": "sitemap"})
-            if "listings" in self.sources:
+            if self.walks_listings(ed):
                 for template in ed.listings:
                     yield self.listing_request(ed, template, ed.first_page)
+        yield from self.more_discovery()
+
+    def walks_listings(self, edition: Edition) -> bool:
+        return "listings" in self.sources
+
+    def more_discovery(self) -> Iterable[scrapy.Request]:
+        """Further discovery a subclass adds (the backfill's day archives)."""
+        return ()
 
     def listing_request(self, edition: Edition, template: str, page: int) -> scrapy.Request:
         return scrapy.Request(template.format(page=page), self.parse_listing, errback=self.failed,
