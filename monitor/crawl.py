@@ -126,6 +126,10 @@ def prepare_process(cfg: Settings, registry: Registry, log_level: str):  # type:
     repository.sync_outlets(registry)
     process = CrawlerProcess(scrapy_settings(cfg, log_level))
     logging.getLogger("scrapy").setLevel(log_level)
+    # Scrapy's root handler filters by level, so below it every debug call of the
+    # extractor still built a log record per page: the libraries' loggers get the level too.
+    for library in ("trafilatura", "htmldate", "courlan", "justext"):
+        logging.getLogger(library).setLevel(log_level)
     return repository, process
 
 

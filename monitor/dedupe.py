@@ -19,7 +19,7 @@ from trafilatura.deduplication import sample_tokens
 SIMHASH_PREFILTER_BITS = 20
 SHINGLE_OVERLAP = 0.5
 CANDIDATE_WINDOW_DAYS = 3
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")  # what normalize keeps: runs of letters and digits
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,12 @@ class Fingerprint:
 
 
 def normalize(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+    """Case-folded words (runs of letters and digits) joined by single spaces."""
+    return " ".join(_words(text))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
 
 
 def to_signed(value: int) -> int:
@@ -42,26 +47,24 @@ def to_unsigned(value: int) -> int:
 
 
 @lru_cache(maxsize=1 << 16)
-def _token_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-
-
-_BITS = np.arange(64, dtype=np.uint64)
+def _token_digest(token: str) -> bytes:
+    return hashlib.blake2b(token.encode(), digest_size=8).digest()  # trafilatura's token hash
 
 
 def simhash(text: str) -> int:
     """trafilatura's Simhash of ``text`` (``trafilatura.deduplication.Simhash(text).hash``,
     the same tokens and token hashes), counted per bit with numpy instead of adding a
-    64-element list per token: a tenth of the time (tests/test_dedupe.py pins equality).
-    Bit i is set when at least half of the tokens have it set in their blake2b hash."""
+    64-element list per token: a fifth of the time (tests/test_dedupe.py pins equality).
+    Bit i is set when at least half of the tokens have it set in their hash."""
     counts = Counter(sample_tokens(text, 64))
     if not counts:
         return (1 << 64) - 1  # no token: every bit's sum is 0, and 0 counts as set
-    hashes = np.fromiter((_token_hash(t) for t in counts), dtype=np.uint64, count=len(counts))
-    weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    ones = weights @ ((hashes[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
-    kept = 2 * ones >= weights.sum()  # bit i: (tokens with it) - (tokens without) >= 0
-    return int.from_bytes(np.packbits(kept[::-1]).tobytes(), "big")
+    # One row of 64 bits per distinct token, most significant first (big-endian hashes).
+    digests = np.frombuffer(b"".join(map(_token_digest, counts)), dtype=np.uint8)
+    bits = np.unpackbits(digests.reshape(-1, 8), axis=1)
+    ones = np.fromiter(counts.values(), dtype=np.int64, count=len(counts)) @ bits
+    kept = 2 * ones >= sum(counts.values())  # (tokens with the bit) - (without) >= 0
+    return int.from_bytes(np.packbits(kept).tobytes(), "big")
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:
@@ -80,7 +83,7 @@ def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
     """The text's n-word shingles (a text shorter than n words is one shingle of its words;
     an empty one, the empty shingle). Built by zip in C: the near-duplicate check computes
     them for every candidate."""
-    words = normalize(text).split()
+    words = _words(text)
     if len(words) < n:
         return {tuple(words)}
     return set(zip(*(words[i:] for i in range(n)), strict=False))  # shorter tails end it

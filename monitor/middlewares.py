@@ -105,13 +105,17 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-# The same markers, matched case-sensitively on lower-cased bytes: five times faster than
-# re.IGNORECASE over 20 kB, and this runs on every response (bench/pipeline_benchmark.py).
-_CHALLENGE_LOWER = re.compile(CHALLENGE_MARKERS.pattern.lower())
+# The same markers as plain lower-case bytes, each looked for in the lower-cased start of
+# the body: a substring search per marker is three times faster than one alternation
+# regex over 20 kB, and this runs on every response (bench/pipeline_benchmark.py).
+_CHALLENGE_LOWER = (b"cf-chl-", b"challenge-platform", b"just a moment...",
+                    b"checking your browser", b"ddos-guard", b"captcha-delivery", b"datadome",
+                    b"attention required! | cloudflare", b"enable javascript and cookies")
 
 
 def is_challenge(response: Response) -> bool:
-    return bool(_CHALLENGE_LOWER.search(response.body[:20000].lower()))
+    head = response.body[:20000].lower()
+    return any(marker in head for marker in _CHALLENGE_LOWER)
 
 
 async def sleep(seconds: float) -> None:

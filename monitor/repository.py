@@ -4,12 +4,13 @@ database's constraints, not by in-memory sets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Engine,
     Integer,
     bindparam,
@@ -82,12 +83,18 @@ _NEAR_BY_BAND = (select(_ART.c.id, _ART.c.simhash, _ART.c.story_id)
                  .where(or_(_ART.c.sim_band0 == bindparam("b0"), _ART.c.sim_band1 == bindparam("b1"),
                             _ART.c.sim_band2 == bindparam("b2"), _ART.c.sim_band3 == bindparam("b3")))
                  .order_by(_ART.c.id).limit(20000))
-_TEXT_BY_ID = select(_ART.c.text).where(_ART.c.id == bindparam("article_id"))
+_TEXTS_BY_ID = select(_ART.c.id, _ART.c.text).where(_ART.c.id.in_(bindparam("ids", expanding=True)))
+_ALIAS_ID = select(m.ArticleAlias.__table__.c.id).where(m.ArticleAlias.__table__.c.url == bindparam("url"))
+_INSERT_ALIAS = insert(m.ArticleAlias.__table__)
 _INSERT_ARTICLE = insert(_ART)
 _SET_STORY = update(_ART).where(_ART.c.id == bindparam("article_id")).values(story_id=bindparam("story"))
 _INSERT_DECISION = insert(m.Classification.__table__)
 _INSERT_MATCHES = insert(m.Match.__table__)
 _INSERT_TOPICS = insert(m.ArticleTopic.__table__)
+
+
+class _UrlTaken(Exception):
+    """Another process stored an article's URL between our check and our insert."""
 
 
 @dataclass(frozen=True)
@@ -236,59 +243,76 @@ class Repository:
         """Store one processed article: new, already seen (same canonical URL), or a
         duplicate (same text under another URL of the same outlet, kept as an alias).
         Copies in other outlets are stored and linked to the first article's story."""
+        return self.store_articles([item], outlet_id=outlet_id, run_id=run_id)[0]
+
+    def store_articles(self, items: Sequence[ProcessedArticle], *, outlet_id: int,
+                       run_id: int | None) -> list[StoreResult]:
+        """``store_article`` for several articles in one transaction, in order (a later one
+        sees the earlier ones: duplicates within the batch are found). All or none are
+        stored: a crawl killed before the commit fetches them again, as nothing says they
+        are stored. When another process stored one of the URLs meanwhile, each article
+        is stored again in a transaction of its own."""
+        try:
+            with self.engine.begin() as conn:
+                return [self._store_one(conn, item, outlet_id, run_id) for item in items]
+        except _UrlTaken:
+            if len(items) == 1:
+                return [StoreResult("seen", None)]
+        return [self.store_article(item, outlet_id=outlet_id, run_id=run_id) for item in items]
+
+    def _store_one(self, conn: Connection, item: ProcessedArticle, outlet_id: int,
+                   run_id: int | None) -> StoreResult:
         ex, fp = item.extracted, item.fingerprint
-        with self.session() as session, session.begin():
-            if session.scalar(_ID_BY_URL, {"url": ex.url}) is not None:
-                return StoreResult("seen", None)
-            same_text = session.execute(_SAME_TEXT, {"content_hash": fp.content_hash}).all()
-            for art_id, art_outlet, _story in same_text:
-                if art_outlet == outlet_id:
-                    self._add_alias(session, item.page.url, art_id)
-                    return StoreResult("duplicate", art_id)
-            story_id, kind = self._find_story(session, item, same_text)
-            now = now_utc()
-            values = dict(
-                outlet_id=outlet_id, url=ex.url, fetched_url=item.page.url,
-                lang=item.language.lang, script=item.language.script,
-                lang_confidence=item.language.confidence, edition_lang=item.edition_lang,
-                title=ex.title, text=ex.text, author=ex.author, section=ex.section,
-                description=ex.description, published_at=ex.published_at,
-                published_raw=ex.published_raw, published_source=ex.published_source,
-                modified_at=ex.modified_at, fetched_at=item.page.fetched_at,
-                word_count=len(ex.text.split()), content_hash=fp.content_hash,
-                simhash=fp.simhash, sim_band0=fp.bands[0], sim_band1=fp.bands[1],
-                sim_band2=fp.bands[2], sim_band3=fp.bands[3], story_id=story_id,
-                duplicate_kind=kind, warc_file=item.page.warc_file,
-                warc_offset=item.page.warc_offset, warc_record_id=item.page.warc_record_id,
-                crawl_run_id=run_id, created_at=now, updated_at=now,
-            )
-            try:
-                article_id = session.execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
-            except IntegrityError:
-                # Another process stored the same URL between our check and insert.
-                session.rollback()
-                return StoreResult("seen", None)
-            if story_id is None:
-                story_id = article_id
-                session.execute(_SET_STORY, {"article_id": article_id, "story": article_id})
-            if item.page.url != ex.url:
-                self._add_alias(session, item.page.url, article_id)
-            self._write_decision(session, article_id, item.decision, new=True)
-            return StoreResult("new", article_id, story_id, kind)
+        if conn.scalar(_ID_BY_URL, {"url": ex.url}) is not None:
+            return StoreResult("seen", None)
+        same_text = conn.execute(_SAME_TEXT, {"content_hash": fp.content_hash}).all()
+        for art_id, art_outlet, _story in same_text:
+            if art_outlet == outlet_id:
+                self._add_alias(conn, item.page.url, art_id)
+                return StoreResult("duplicate", art_id)
+        story_id, kind = self._find_story(conn, item, same_text)
+        now = now_utc()
+        values = dict(
+            outlet_id=outlet_id, url=ex.url, fetched_url=item.page.url,
+            lang=item.language.lang, script=item.language.script,
+            lang_confidence=item.language.confidence, edition_lang=item.edition_lang,
+            title=ex.title, text=ex.text, author=ex.author, section=ex.section,
+            description=ex.description, published_at=ex.published_at,
+            published_raw=ex.published_raw, published_source=ex.published_source,
+            modified_at=ex.modified_at, fetched_at=item.page.fetched_at,
+            word_count=len(ex.text.split()), content_hash=fp.content_hash,
+            simhash=fp.simhash, sim_band0=fp.bands[0], sim_band1=fp.bands[1],
+            sim_band2=fp.bands[2], sim_band3=fp.bands[3], story_id=story_id,
+            duplicate_kind=kind, warc_file=item.page.warc_file,
+            warc_offset=item.page.warc_offset, warc_record_id=item.page.warc_record_id,
+            crawl_run_id=run_id, created_at=now, updated_at=now,
+        )
+        try:
+            article_id = conn.execute(_INSERT_ARTICLE, values).inserted_primary_key[0]
+        except IntegrityError:
+            # Another process stored the same URL between our check and insert.
+            raise _UrlTaken from None
+        if story_id is None:
+            story_id = article_id
+            conn.execute(_SET_STORY, {"article_id": article_id, "story": article_id})
+        if item.page.url != ex.url:
+            self._add_alias(conn, item.page.url, article_id)
+        self._write_decision(conn, article_id, item.decision, new=True)
+        return StoreResult("new", article_id, story_id, kind)
 
     @staticmethod
-    def _add_alias(session: Session, url: str, article_id: int) -> None:
+    def _add_alias(conn: Connection | Session, url: str, article_id: int) -> None:
         from monitor.urls import canonicalize
 
         alias = canonicalize(url)
-        exists = session.scalar(select(m.ArticleAlias.id).where(m.ArticleAlias.url == alias))
-        taken = session.scalar(select(m.Article.id).where(m.Article.url == alias))
+        exists = conn.scalar(_ALIAS_ID, {"url": alias})
+        taken = conn.scalar(_ID_BY_URL, {"url": alias})
         if exists is None and taken is None:
-            session.add(m.ArticleAlias(url=alias, article_id=article_id))
+            conn.execute(_INSERT_ALIAS, {"url": alias, "article_id": article_id})
 
     @staticmethod
     def _find_story(
-        session: Session, item: ProcessedArticle, same_text: list
+        conn: Connection, item: ProcessedArticle, same_text: list
     ) -> tuple[int | None, str | None]:
         if same_text:
             first = min(same_text, key=lambda row: row[0])
@@ -297,23 +321,27 @@ class Repository:
         published = item.extracted.published_at
         if published is not None:
             window = timedelta(days=CANDIDATE_WINDOW_DAYS)
-            rows = session.execute(_NEAR_IN_WINDOW, {"lang": item.language.lang,
-                                                     "lo": published - window, "hi": published + window})
+            rows = conn.execute(_NEAR_IN_WINDOW, {"lang": item.language.lang,
+                                                  "lo": published - window, "hi": published + window})
         else:
-            rows = session.execute(_NEAR_BY_BAND, dict(zip(("b0", "b1", "b2", "b3"), fp.bands, strict=True)))
+            rows = conn.execute(_NEAR_BY_BAND, dict(zip(("b0", "b1", "b2", "b3"), fp.bands, strict=True)))
         close = [row for row in rows.all() if distance(row[1], fp.simhash) <= SIMHASH_PREFILTER_BITS]
-        # dedupe.is_near_duplicate over every candidate, with this article's shingles
-        # computed once: the Simhash bound holds for ``close``, the overlap decides.
-        mine = shingles(item.extracted.text) if close else set()
+        if not close:
+            return None, None
+        # dedupe.is_near_duplicate over every candidate in id order, with this article's
+        # shingles computed once and the candidates' texts read in one query: the Simhash
+        # bound holds for ``close``, the overlap decides.
+        mine = shingles(item.extracted.text)
+        texts = dict(conn.execute(_TEXTS_BY_ID, {"ids": [row[0] for row in close]}).all())
         for art_id, _simhash, story in close:
-            theirs = shingles(session.scalar(_TEXT_BY_ID, {"article_id": art_id}) or "")
+            theirs = shingles(texts.get(art_id) or "")
             if mine and theirs and len(mine & theirs) / min(len(mine), len(theirs)) >= SHINGLE_OVERLAP:
                 return (story or art_id), "near"
         return None, None
 
     # ------------------------------------------------------------ decisions
 
-    def _write_decision(self, session: Session, article_id: int, decision: Decision, *,
+    def _write_decision(self, session: Connection | Session, article_id: int, decision: Decision, *,
                         new: bool = False) -> None:
         """Insert or replace an article's decision, matches and topics (``new``: the
         article was inserted in this transaction, so there is nothing to replace)."""

@@ -65,6 +65,9 @@ class OutletSpider(scrapy.Spider):
         # feed or listing is neither requested twice nor counted twice. On disk, so that
         # memory does not grow with the crawl (monitor/seen.py).
         self._met = DiskSet("met")
+        # Fetched URL -> the link that redirected to it, until the page is settled (a few
+        # pages at a time: those between download and store).
+        self._moved: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -241,11 +244,20 @@ class OutletSpider(scrapy.Spider):
         )
         linked = (response.meta.get("redirect_urls") or [response.url])[0]
         if canonicalize(linked) != canonicalize(response.url):
-            # The link moved: remembered, so it is not fetched again every night; the
-            # article is stored under the URL it moved to.
-            self.repository.record_skip(linked, outlet_id=self.outlet_id, reason="redirected",
-                                        detail=f"moved to {response.url}"[:500])
+            # The link moved: remembered (settle_redirect, once the page is stored or
+            # judged), so it is not fetched again every night; the article is stored under
+            # the URL it moved to.
+            self._moved[response.url] = linked
         yield PageItem(page=page, lang=response.meta.get("lang", ""))
+
+    def settle_redirect(self, url: str) -> None:
+        """The page fetched as ``url`` is stored, or is no article: a link that redirected
+        to it is remembered now. Not before: a crawl killed with the article unstored must
+        follow the link again on its next run."""
+        linked = self._moved.pop(url, None)
+        if linked is not None:
+            self.repository.record_skip(linked, outlet_id=self.outlet_id, reason="redirected",
+                                        detail=f"moved to {url}"[:500])
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
