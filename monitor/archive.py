@@ -143,10 +143,13 @@ def _recorded(record, path: str, offset: int) -> Recorded:  # type: ignore[no-un
 def read_record(path: str | Path, offset: int) -> Recorded:
     """The response record at ``offset`` of ``path`` (what an article row points at)."""
     with open(path, "rb") as fh:
-        fh.seek(offset)
-        iterator = ArchiveIterator(fh)
-        for record in iterator:
-            return _recorded(record, str(path), offset)
+        return _read_at(fh, str(path), offset)
+
+
+def _read_at(fh: BinaryIO, path: str, offset: int) -> Recorded:
+    fh.seek(offset)
+    for record in ArchiveIterator(fh):
+        return _recorded(record, path, offset)
     raise ArchiveError(f"no WARC record at {path}:{offset}")
 
 
@@ -165,6 +168,7 @@ class ReplayIndex:
                 raise ArchiveError(f"replay archive {path} does not exist; build it with "
                                    "`monitor snapshot build` or point MONITOR_REPLAY at a WARC")
         self._indexes = [_open_index(path) for path in self.paths]
+        self._files: dict[int, BinaryIO] = {}  # opened on the first read, kept for the next
 
     def _lookup(self, url: str) -> tuple[int, int] | None:
         key = _key(url)
@@ -189,7 +193,10 @@ class ReplayIndex:
         if hit is None:
             return None
         number, offset = hit
-        return read_record(self.paths[number], offset)
+        fh = self._files.get(number)
+        if fh is None:
+            fh = self._files[number] = open(self.paths[number], "rb")  # noqa: SIM115 - close()
+        return _read_at(fh, str(self.paths[number]), offset)
 
     def urls(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -200,6 +207,9 @@ class ReplayIndex:
     def close(self) -> None:
         for index in self._indexes:
             index.close()
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
 
 
 INDEX_VERSION = 1

@@ -57,6 +57,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         return cls(url=request.url, status=record.status, headers=headers, body=record.body,
                    request=request, flags=["replay"])
 
+    async def close(self) -> None:
+        self.index.close()  # the index connections and the WARC files it kept open
+
 
 class OriginOverrideDownloadHandler(HTTP11DownloadHandler):
     lazy = False
