@@ -41,6 +41,7 @@ from benchutil import BenchError, monitor_cmd, monitor_env, pin_one_core, run_ch
 
 NEWSPLEASE = "news-please==1.6.16"
 NEWSPLEASE_SAMPLE = 300
+STORE_BATCH = 50  # monitor/settings.py MONITOR_STORE_BATCH
 
 
 def load_pages(corpus: corpus_mod.Corpus) -> list[tuple[str, bytes]]:
@@ -136,9 +137,15 @@ def stage_breakdown(pages: list[tuple[str, bytes]], out_dir: Path) -> dict[str, 
     repository = Repository(make_engine(f"sqlite:///{db}"))
     migrate(repository.engine)
     ids = repository.sync_outlets(registry)
-    started = time.process_time()
+    # In batches of one outlet's articles, as the store pipeline commits them.
+    batches: list[tuple[int, list]] = []
     for item, outlet in processed:
-        repository.store_article(item, outlet_id=ids[outlet.key], run_id=None)
+        if not batches or batches[-1][0] != ids[outlet.key] or len(batches[-1][1]) >= STORE_BATCH:
+            batches.append((ids[outlet.key], []))
+        batches[-1][1].append(item)
+    started = time.process_time()
+    for outlet_id, items in batches:
+        repository.store_articles(items, outlet_id=outlet_id, run_id=None)
     store_ms = (time.process_time() - started) * 1000 / len(owned)
     repository.engine.dispose()
     return {"extract": round(extract_ms, 2), "analyze": round(analyze_ms, 2),
