@@ -9,9 +9,9 @@ import time
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from sqlalchemy.exc import DBAPIError
-from twisted.internet import task
+from twisted.internet import defer, task
 
 from monitor.counters import count
 from monitor.crawl import stop_crawl
@@ -101,6 +101,10 @@ class StorePipeline(_Component):
         self._pending: list[PageItem] = []
         self._oldest = 0.0
         self._timer: task.LoopingCall | None = None
+        # Batches the timer is storing. Their items left process_item already, so Scrapy
+        # does not wait for them: close_spider does, or a batch waiting out a database
+        # outage at the crawl's end would be dropped unstored.
+        self._inflight: set[defer.Deferred] = set()
 
     def open_spider(self) -> None:
         if self.batch_size > 1:
@@ -111,6 +115,8 @@ class StorePipeline(_Component):
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         await self.flush()
+        while self._inflight:
+            await maybe_deferred_to_future(next(iter(self._inflight)))
 
     async def process_item(self, item: PageItem) -> PageItem:
         assert item.processed is not None, "ProcessPipeline must run first"
@@ -126,9 +132,16 @@ class StorePipeline(_Component):
 
     def _flush_aged(self):  # type: ignore[no-untyped-def]
         """Timer: a batch that waited long enough is stored even while no item arrives."""
-        if self._aged():
-            return deferred_from_coro(self.flush())
-        return None
+        if not self._aged():
+            return None
+        flushing = deferred_from_coro(self.flush())
+        self._inflight.add(flushing)
+
+        def done(result):  # type: ignore[no-untyped-def]
+            self._inflight.discard(flushing)
+            return result
+
+        return flushing.addBoth(done)
 
     async def flush(self) -> None:
         """Store the waiting articles (one transaction) and count what became of each."""
