@@ -88,6 +88,11 @@ _ALIAS_ID = select(m.ArticleAlias.__table__.c.id).where(m.ArticleAlias.__table__
 _INSERT_ALIAS = insert(m.ArticleAlias.__table__)
 _INSERT_ARTICLE = insert(_ART)
 _SET_STORY = update(_ART).where(_ART.c.id == bindparam("article_id")).values(story_id=bindparam("story"))
+_STORY_ORIGINAL = (select(_ART.c.id, _ART.c.published_at)
+                   .where(_ART.c.story_id == bindparam("story"), _ART.c.duplicate_kind.is_(None))
+                   .order_by(_ART.c.id).limit(1))
+_SET_KIND = update(_ART).where(_ART.c.id == bindparam("article_id")).values(
+    duplicate_kind=bindparam("kind"))
 _INSERT_DECISION = insert(m.Classification.__table__)
 _INSERT_MATCHES = insert(m.Match.__table__)
 _INSERT_TOPICS = insert(m.ArticleTopic.__table__)
@@ -102,7 +107,10 @@ class StoreResult:
     status: str  # new | seen | duplicate
     article_id: int | None
     story_id: int | None = None
-    duplicate_kind: str | None = None  # exact | near (for "new" articles linked to a story)
+    # exact | near: a "new" article linked to a story of other outlets' copies. The column
+    # articles.duplicate_kind marks every member but the earliest published one, so which
+    # copy counts as the original does not depend on the order the crawl met them.
+    duplicate_kind: str | None = None
 
 
 def now_utc() -> datetime:
@@ -271,6 +279,13 @@ class Repository:
                 self._add_alias(conn, item.page.url, art_id)
                 return StoreResult("duplicate", art_id)
         story_id, kind = self._find_story(conn, item, same_text)
+        marked = kind
+        if story_id is not None and ex.published_at is not None:
+            original = conn.execute(_STORY_ORIGINAL, {"story": story_id}).first()
+            if original is not None and original[1] is not None and ex.published_at < original[1]:
+                # Published before the story's first stored copy: this one is the original.
+                conn.execute(_SET_KIND, {"article_id": original[0], "kind": kind})
+                marked = None
         now = now_utc()
         values = dict(
             outlet_id=outlet_id, url=ex.url, fetched_url=item.page.url,
@@ -283,7 +298,7 @@ class Repository:
             word_count=len(ex.text.split()), content_hash=fp.content_hash,
             simhash=fp.simhash, sim_band0=fp.bands[0], sim_band1=fp.bands[1],
             sim_band2=fp.bands[2], sim_band3=fp.bands[3], story_id=story_id,
-            duplicate_kind=kind, warc_file=item.page.warc_file,
+            duplicate_kind=marked, warc_file=item.page.warc_file,
             warc_offset=item.page.warc_offset, warc_record_id=item.page.warc_record_id,
             crawl_run_id=run_id, created_at=now, updated_at=now,
         )

@@ -71,8 +71,8 @@ COLUMNS: dict[str, str] = {
     "articles.sim_band1": "Simhash band 1.",
     "articles.sim_band2": "Simhash band 2.",
     "articles.sim_band3": "Simhash band 3.",
-    "articles.story_id": "Id of the story's first article; syndicated copies share it.",
-    "articles.duplicate_kind": "exact or near for copies linked to an earlier story, else null.",
+    "articles.story_id": "Id of the story's first stored article; syndicated copies share it.",
+    "articles.duplicate_kind": "exact or near for a syndicated copy; null for the story's earliest published article (its original) and for unsyndicated articles.",
     "articles.warc_file": "WARC file holding the raw response.",
     "articles.warc_offset": "Byte offset of the record in that file.",
     "articles.warc_record_id": "WARC-Record-ID of the response.",
@@ -155,7 +155,7 @@ _LOCAL = "in the report time zone (MONITOR_TIMEZONE, default Asia/Almaty)"
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "v_articles": ("One flat row per article: outlet, language, dates, decision, topics.", {
         "article_id": "articles.id.", "story_id": "Story the article belongs to.",
-        "duplicate_kind": "exact or near for syndicated copies, else null.",
+        "duplicate_kind": "exact or near for a syndicated copy, null for a story's original.",
         "outlet": "Outlet key.", "outlet_name": "Outlet display name.", "lang": "Language.",
         "script": "Writing system.", "edition_lang": "Edition language.", "title": "Headline.",
         "url": "Canonical URL.", "author": "Byline.", "section": "Section.",

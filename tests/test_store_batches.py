@@ -75,3 +75,33 @@ def test_a_failed_batch_stores_none_of_its_articles(tmp_path: Path,
     assert _rows(repo) == []  # all or none: the crawl fetches them again next run
     with repo.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM article_day_counts")).scalar() == 0
+
+
+def test_the_earliest_published_copy_is_the_original_whatever_the_order(
+        tmp_path: Path, processed: list[ProcessedArticle]) -> None:
+    """Two outlets carry one story; the crawl may meet either first. The copy published first
+    is the original (duplicate_kind null), the later one the syndicated copy, in both orders."""
+    first = processed[0]
+    published = first.extracted.published_at
+    assert published is not None
+    url = "https://rus.azattyq.org/a/9990001.html"
+    later = replace(first, page=replace(first.page, url=url, outlet_key="azattyq"),
+                    extracted=replace(first.extracted, url=url,
+                                      published_at=published.replace(hour=(published.hour + 2) % 24)
+                                      if published.hour < 22 else published.replace(minute=59)))
+    assert later.extracted.published_at > published
+    kinds = []
+    for name, order in (("in_order", [first, later]), ("reversed", [later, first])):
+        repo = make_repository(f"sqlite:///{tmp_path / f'{name}.sqlite3'}")
+        ids = repo.sync_outlets(Registry.load())
+        for item in order:
+            key = "azattyq" if item is later else "tengrinews"
+            result = repo.store_article(item, outlet_id=ids[key], run_id=None)
+            assert result.status == "new"
+        with repo.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT url, duplicate_kind FROM articles")).all())
+            stories = conn.execute(text("SELECT count(DISTINCT story_id) FROM articles")).scalar()
+        assert stories == 1, "the two copies are one story"
+        kinds.append(rows)
+    assert kinds[0] == kinds[1]
+    assert kinds[0][first.extracted.url] is None and kinds[0][url] == "exact"
