@@ -10,6 +10,7 @@ links (the references stay unexpanded)."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import lxml.html
 from lxml import etree
 
 from monitor.dates import parse_iso
+
+log = logging.getLogger(__name__)
 
 MAX_XML_BYTES = 50 * 1024 * 1024  # a sitemap may be 50 MB uncompressed, by the protocol
 # A DOCTYPE with an internal subset ([...]) in the prolog: where entities are declared.
@@ -109,6 +112,16 @@ def _date(text: str | None) -> datetime | None:
         return None
 
 
+def _absolute(base_url: str, href: str) -> str | None:
+    """``href`` resolved against the page's URL; None for a link urllib refuses (a bad
+    IPv6 bracket or port): that link is logged and passed over, the rest of the page read."""
+    try:
+        return urljoin(base_url, href.strip())
+    except ValueError as exc:
+        log.warning("unusable link %r on %s passed over: %s", href[:200], base_url, exc)
+        return None
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Link]:
     """Links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in feed order."""
     root = _root(body)
@@ -127,9 +140,9 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
             date = _child_text(node, "published", "updated")
         else:
             continue
-        if href:
-            title = _child_text(node, "title")
-            links.append(Link(urljoin(base_url, href.strip()), _date(date), title))
+        url = _absolute(base_url, href) if href else None
+        if url:
+            links.append(Link(url, _date(date), _child_text(node, "title")))
     if not links and _local(root.tag) not in ("rss", "feed", "rdf"):
         raise DiscoveryError(f"not a feed: root element <{_local(root.tag)}>")
     return links
@@ -154,7 +167,9 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
             if _local(child.tag) == "news":
                 date_text = _child_text(child, "publication_date") or date_text
                 title = _child_text(child, "title")
-        entries.append(Link(urljoin(base_url, loc), _date(date_text), title))
+        url = _absolute(base_url, loc)
+        if url:
+            entries.append(Link(url, _date(date_text), title))
     return Sitemap("index" if kind == "sitemapindex" else "urlset", entries)
 
 
@@ -174,5 +189,7 @@ def listing_links(body: bytes | str, base_url: str) -> list[str]:
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            seen.setdefault(urljoin(base_url, href), None)
+            url = _absolute(base_url, href)
+            if url:
+                seen.setdefault(url, None)
     return list(seen)

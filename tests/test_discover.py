@@ -85,3 +85,20 @@ def test_listing_links_are_absolute_and_distinct() -> None:
            b'<a href="#top">x</a><a href="javascript:void(0)">y</a><a href="https://o.kz/">o</a></body></html>'
     assert listing_links(html, "https://tengrinews.kz/news/page/1/") == [
         "https://tengrinews.kz/news/a-1/", "https://o.kz/"]
+
+
+def test_a_link_urllib_refuses_is_passed_over_and_the_rest_read() -> None:
+    feed = (b'<rss version="2.0"><channel>'
+            b"<item><link>https://[broken/kazakhstan_news/a-1/</link></item>"
+            b"<item><link>https://tengrinews.kz/kazakhstan_news/b-2/</link></item>"
+            b"</channel></rss>")
+    assert [lk.url for lk in parse_feed(feed, "https://tengrinews.kz/news.rss")] == [
+        "https://tengrinews.kz/kazakhstan_news/b-2/"]
+    sitemap = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               b"<url><loc>http://[::1/x</loc></url>"
+               b"<url><loc>https://tengrinews.kz/kazakhstan_news/c-3/</loc></url></urlset>")
+    assert [e.url for e in parse_sitemap(sitemap, "https://tengrinews.kz/sitemap.xml").entries] == [
+        "https://tengrinews.kz/kazakhstan_news/c-3/"]
+    listing = b'<html><body><a href="//[bad/x">x</a><a href="/kazakhstan_news/d-4/">d</a></body></html>'
+    assert listing_links(listing, "https://tengrinews.kz/news/") == [
+        "https://tengrinews.kz/kazakhstan_news/d-4/"]
