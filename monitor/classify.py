@@ -85,6 +85,7 @@ CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms (the region, camps) tha
 XINJIANG_THEME = 2.0  # ... together with this much of the Xinjiang topic (relatives, consulate)
 OWNER_NEAR = 80  # characters between a China term and an ownership word ("принадлежит")
 OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
+GOODS_NEAR = 40  # China this near a trade word ("экспортируется в Китай") is a market, not an owner
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
 TITLE_LINK = 1.0  # co-occurrence granted when the headline names China and the text is a protest
 OWNED_LINK = 1.0  # co-occurrence granted to a protest against a company tied to China
@@ -924,7 +925,9 @@ def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
     """(owned, foreign): does the article tie its company, plant or investor to China (China
     near an ownership word: "принадлежит компании из КНР", "акционері — қытайлық корпорация",
     "Chinese-owned"; or right next to a company noun: "китайская компания", "a Chinese firm")?
-    China as the maker or market of goods ("кран китайского производства") does not count.
+    China as the maker or market of goods ("кран китайского производства"), or within
+    GOODS_NEAR characters of a trade word ("на экспорт — во Францию, Китай", "Қытайға
+    экспортталады", "shipped to China"), does not count.
     And does the title or lead name the company as another country's ("Turkish contractor",
     "Kazakh-owned mine") while the title does not name China? Then the story contests that
     company, and China elsewhere in it is a comparison or background."""
@@ -941,8 +944,8 @@ def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
         if linked or not china:
             continue
         strong = [m.position for m in f.of("ownership")]
-        goods = {m.position for m in f.of("goods")}
-        linked = any(m.position not in goods and (_near(strong, m.position, OWNER_NEAR)
+        goods = [m.position for m in f.of("goods")]  # in order, as matched
+        linked = any(not _near(goods, m.position, GOODS_NEAR) and (_near(strong, m.position, OWNER_NEAR)
                                                   or _near(owners, m.position, OWNER_ADJACENT))
                      for m in china)
     return linked, False
