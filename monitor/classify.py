@@ -100,6 +100,7 @@ CONTEXT = {
     "neg_market": ("china", "protest"),
     "neg_ceremony": ("protest",),
     "neg_health": ("protest",),
+    "neg_parliament": ("protest",),  # deputies who "objected" to a bill in a debate
     "neg_disaster": ("china",),  # an earthquake or a flood in China is no China news
 }
 CONTEXT_MIN = 2.5  # context strength from which damping starts
