@@ -1024,8 +1024,10 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
 
 
 def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool, int]:
-    """Is China in the title or lead, and in how many body sentences is it?"""
-    side = {"china", *proxies} - {"owner"}  # the company is not what makes news China news
+    """Is China in the title or lead, and in how many body sentences is it? Once the article
+    ties its company to China (the owner proxy), the company's sentences count too: a bridge
+    "built by a Chinese contractor" and "its contractor will maintain it" are China news."""
+    side = {"china", *proxies}  # the company counts once the article has tied it to China
     top = False
     body: set[int] = set()
     for f in fields:
