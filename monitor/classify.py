@@ -66,6 +66,7 @@ PROTEST_MIN = 2.0
 TOPIC_MIN = 2.5  # topic strength an article needs for the topic ...
 TOPIC_SHARE = 0.25  # ... and at least this share of its strongest topic
 TOPIC_IN_PROTEST = 2.0  # topic terms in a protest sentence name what is contested: weight x2
+TOPIC_FALLBACK = 1.0  # a relevant article's strongest topic below this is no topic of its own
 RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window across a sentence boundary ...
 NEIGHBOUR_RATE = 0.5  # ... where the China term counts at this rate
@@ -1053,6 +1054,7 @@ class _Scores:
     china_sentences: int  # body sentences that name China (or what stands for it)
     topics: dict[str, float]
     foreign_target: bool = False  # the title or lead names another country's company
+    camps: float = 0.0  # Xinjiang itself (the region, its camps): the fallback topic's cue
 
 
 def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
@@ -1096,7 +1098,7 @@ def _score(fields: list[_Field]) -> _Scores:
     top, body = _china_spread(fields, proxies)
     china_title = "china" in fields[0].by_concept
     return _Scores(china, protest, cooc, negative, units, sentences, top, china_title, body,
-                   _topic_strengths(fields), foreign)
+                   _topic_strengths(fields), foreign, strength.get("camps", 0.0))
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -1128,15 +1130,19 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
 
 def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
     """Topics strong enough (TOPIC_MIN, and TOPIC_SHARE of the strongest), strongest first; a
-    relevant article always gets one (its strongest topic, or sinophobia for contestation of
-    China in general)."""
+    relevant article always gets one: its strongest topic if that reaches TOPIC_FALLBACK, else
+    xinjiang when Xinjiang itself is named (a picket about a son sentenced there), else
+    sinophobia for contestation of China in general (one consulate mention is no topic)."""
     if not (china or relevant):
         return ()
     ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])
     least = max(TOPIC_MIN, TOPIC_SHARE * ranked[0][1])
     topics = tuple(t for t, s in ranked if s >= least)
     if relevant and not topics:
-        topics = (ranked[0][0],) if ranked[0][1] > 0 else ("sinophobia",)
+        if ranked[0][1] >= TOPIC_FALLBACK:
+            topics = (ranked[0][0],)
+        else:
+            topics = ("xinjiang",) if scores.camps > 0 else ("sinophobia",)
     return topics
 
 
