@@ -1055,6 +1055,7 @@ class _Scores:
     topics: dict[str, float]
     foreign_target: bool = False  # the title or lead names another country's company
     camps: float = 0.0  # Xinjiang itself (the region, its camps): the fallback topic's cue
+    owned: bool = False  # the article ties its company to China
 
 
 def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
@@ -1098,7 +1099,7 @@ def _score(fields: list[_Field]) -> _Scores:
     top, body = _china_spread(fields, proxies)
     china_title = "china" in fields[0].by_concept
     return _Scores(china, protest, cooc, negative, units, sentences, top, china_title, body,
-                   _topic_strengths(fields), foreign, strength.get("camps", 0.0))
+                   _topic_strengths(fields), foreign, strength.get("camps", 0.0), owned)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -1130,19 +1131,20 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
 
 def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
     """Topics strong enough (TOPIC_MIN, and TOPIC_SHARE of the strongest), strongest first; a
-    relevant article always gets one: its strongest topic if that reaches TOPIC_FALLBACK, else
-    xinjiang when Xinjiang itself is named (a picket about a son sentenced there), else
-    sinophobia for contestation of China in general (one consulate mention is no topic)."""
+    relevant article always gets one: its strongest topic if that reaches TOPIC_FALLBACK or the
+    article contests a company tied to China; else xinjiang when Xinjiang itself is named (a
+    picket about a son sentenced there; not a company founded there), else sinophobia for contestation of China in general
+    (one consulate mention is no topic)."""
     if not (china or relevant):
         return ()
     ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])
     least = max(TOPIC_MIN, TOPIC_SHARE * ranked[0][1])
     topics = tuple(t for t, s in ranked if s >= least)
     if relevant and not topics:
-        if ranked[0][1] >= TOPIC_FALLBACK:
+        if ranked[0][1] >= TOPIC_FALLBACK or (scores.owned and ranked[0][1] > 0):
             topics = (ranked[0][0],)
         else:
-            topics = ("xinjiang",) if scores.camps > 0 else ("sinophobia",)
+            topics = ("xinjiang",) if scores.camps > 0 and not scores.owned else ("sinophobia",)
     return topics
 
 
