@@ -3,6 +3,7 @@ own resource usage (CPU seconds, peak RSS), the machine's facts for results.json
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -97,3 +98,12 @@ def machine() -> dict[str, object]:
         "packages": versions,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def report(result: dict, out: Path | None) -> dict:
+    """Print a benchmark's result as JSON and, with ``--out``, write it there too."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+    return result

@@ -14,7 +14,6 @@ temporary SQLite files (monitor/seen.py), and what is stored is asked of the dat
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import sys
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpus as corpus_mod  # noqa: E402
-from benchutil import BenchError, Measured, monitor_cmd, monitor_env, run_child  # noqa: E402
+from benchutil import BenchError, Measured, monitor_cmd, monitor_env, report, run_child  # noqa: E402
 
 
 def replay(corpus: corpus_mod.Corpus, data_dir: Path) -> tuple[Measured, int]:
@@ -74,10 +73,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     result = run(args.small, args.large, args.out_dir)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return report(result, args.out)
 
 
 if __name__ == "__main__":

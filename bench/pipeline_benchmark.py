@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import corpus as corpus_mod  # noqa: E402
-from benchutil import BenchError, monitor_cmd, monitor_env, pin_one_core, run_child  # noqa: E402
+from benchutil import BenchError, monitor_cmd, monitor_env, pin_one_core, report, run_child  # noqa: E402
 
 NEWSPLEASE = "news-please==1.6.16"
 NEWSPLEASE_SAMPLE = 300
@@ -322,10 +322,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(measure(args.measure, args.warc, args.urls, args.out_dir)))
         return {}
     result = run(args.pages, args.out_dir, newsplease=not args.no_newsplease)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return report(result, args.out)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import sqlite3
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchutil import BenchError  # noqa: E402
+from benchutil import BenchError, report  # noqa: E402
 
 from monitor import views  # noqa: E402
 
@@ -334,10 +333,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
     result = run(args.articles, args.out_dir, postgres=not args.no_postgres)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return report(result, args.out)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ PROTEST_MIN = 2.0
 TOPIC_MIN = 2.5  # topic strength an article needs for the topic ...
 TOPIC_SHARE = 0.25  # ... and at least this share of its strongest topic
 TOPIC_IN_PROTEST = 2.0  # topic terms in a protest sentence name what is contested: weight x2
+TOPIC_FALLBACK = 1.0  # a relevant article's strongest topic below this is no topic of its own
 RELEVANT_MIN = 1.5
 NEAR_CHARS = 160  # co-occurrence window across a sentence boundary ...
 NEIGHBOUR_RATE = 0.5  # ... where the China term counts at this rate
@@ -85,6 +86,7 @@ CAMPS_THEME = 1.0  # strength of Xinjiang-specific terms (the region, camps) tha
 XINJIANG_THEME = 2.0  # ... together with this much of the Xinjiang topic (relatives, consulate)
 OWNER_NEAR = 80  # characters between a China term and an ownership word ("принадлежит")
 OWNER_ADJACENT = 30  # characters between a China term and a company noun ("китайская компания")
+GOODS_NEAR = 40  # China this near a trade word ("экспортируется в Китай") is a market, not an owner
 OWNER_AS_CHINA_MAX = 2.0  # the most the company terms add to China strength
 TITLE_LINK = 1.0  # co-occurrence granted when the headline names China and the text is a protest
 OWNED_LINK = 1.0  # co-occurrence granted to a protest against a company tied to China
@@ -99,6 +101,7 @@ CONTEXT = {
     "neg_market": ("china", "protest"),
     "neg_ceremony": ("protest",),
     "neg_health": ("protest",),
+    "neg_parliament": ("protest",),  # deputies who "objected" to a bill in a debate
     "neg_disaster": ("china",),  # an earthquake or a flood in China is no China news
 }
 CONTEXT_MIN = 2.5  # context strength from which damping starts
@@ -924,7 +927,9 @@ def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
     """(owned, foreign): does the article tie its company, plant or investor to China (China
     near an ownership word: "принадлежит компании из КНР", "акционері — қытайлық корпорация",
     "Chinese-owned"; or right next to a company noun: "китайская компания", "a Chinese firm")?
-    China as the maker or market of goods ("кран китайского производства") does not count.
+    China as the maker or market of goods ("кран китайского производства"), or within
+    GOODS_NEAR characters of a trade word ("на экспорт — во Францию, Китай", "Қытайға
+    экспортталады", "shipped to China"), does not count.
     And does the title or lead name the company as another country's ("Turkish contractor",
     "Kazakh-owned mine") while the title does not name China? Then the story contests that
     company, and China elsewhere in it is a comparison or background."""
@@ -941,8 +946,8 @@ def _ownership(fields: list[_Field]) -> tuple[bool, bool]:
         if linked or not china:
             continue
         strong = [m.position for m in f.of("ownership")]
-        goods = {m.position for m in f.of("goods")}
-        linked = any(m.position not in goods and (_near(strong, m.position, OWNER_NEAR)
+        goods = [m.position for m in f.of("goods")]  # in order, as matched
+        linked = any(not _near(goods, m.position, GOODS_NEAR) and (_near(strong, m.position, OWNER_NEAR)
                                                   or _near(owners, m.position, OWNER_ADJACENT))
                      for m in china)
     return linked, False
@@ -1020,8 +1025,10 @@ def _protest_units(fields: list[_Field]) -> tuple[float, int]:
 
 
 def _china_spread(fields: list[_Field], proxies: dict[str, float]) -> tuple[bool, int]:
-    """Is China in the title or lead, and in how many body sentences is it?"""
-    side = {"china", *proxies} - {"owner"}  # the company is not what makes news China news
+    """Is China in the title or lead, and in how many body sentences is it? Once the article
+    ties its company to China (the owner proxy), the company's sentences count too: a bridge
+    "built by a Chinese contractor" and "its contractor will maintain it" are China news."""
+    side = {"china", *proxies}  # the company counts once the article has tied it to China
     top = False
     body: set[int] = set()
     for f in fields:
@@ -1047,6 +1054,8 @@ class _Scores:
     china_sentences: int  # body sentences that name China (or what stands for it)
     topics: dict[str, float]
     foreign_target: bool = False  # the title or lead names another country's company
+    camps: float = 0.0  # Xinjiang itself (the region, its camps): the fallback topic's cue
+    owned: bool = False  # the article ties its company to China
 
 
 def _topic_strengths(fields: list[_Field]) -> dict[str, float]:
@@ -1090,7 +1099,7 @@ def _score(fields: list[_Field]) -> _Scores:
     top, body = _china_spread(fields, proxies)
     china_title = "china" in fields[0].by_concept
     return _Scores(china, protest, cooc, negative, units, sentences, top, china_title, body,
-                   _topic_strengths(fields), foreign)
+                   _topic_strengths(fields), foreign, strength.get("camps", 0.0), owned)
 
 
 def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
@@ -1122,15 +1131,20 @@ def _decide(scores: _Scores) -> tuple[bool, bool, bool, float]:
 
 def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
     """Topics strong enough (TOPIC_MIN, and TOPIC_SHARE of the strongest), strongest first; a
-    relevant article always gets one (its strongest topic, or sinophobia for contestation of
-    China in general)."""
+    relevant article always gets one: its strongest topic if that reaches TOPIC_FALLBACK or the
+    article contests a company tied to China; else xinjiang when Xinjiang itself is named (a
+    picket about a son sentenced there; not a company founded there), else sinophobia for contestation of China in general
+    (one consulate mention is no topic)."""
     if not (china or relevant):
         return ()
     ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])
     least = max(TOPIC_MIN, TOPIC_SHARE * ranked[0][1])
     topics = tuple(t for t, s in ranked if s >= least)
     if relevant and not topics:
-        topics = (ranked[0][0],) if ranked[0][1] > 0 else ("sinophobia",)
+        if ranked[0][1] >= TOPIC_FALLBACK or (scores.owned and ranked[0][1] > 0):
+            topics = (ranked[0][0],)
+        else:
+            topics = ("xinjiang",) if scores.camps > 0 and not scores.owned else ("sinophobia",)
     return topics
 
 

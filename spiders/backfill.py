@@ -160,11 +160,8 @@ class BackfillSpider(OutletSpider):
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         lang, page, template = (response.meta[k] for k in ("lang", "page", "template"))
-        try:
-            links = listing_links(response.body, response.url)
-        except DiscoveryError as exc:
-            count(self.crawler.stats, lang, "listing_malformed")
-            self.logger.warning("listing %s unreadable: %s", response.url, exc)
+        links = self.read_discovery(response, listing_links, "listing")
+        if links is None:
             return
         dates = self._dates(response, lang)
         yield from self.article_requests(self._dated(response, links, lang, dates), lang)

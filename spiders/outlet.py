@@ -5,9 +5,9 @@ the raw page to the pipelines. Per-site behaviour comes from the registry entry.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -27,6 +27,8 @@ from monitor.registry import Edition, Registry
 from monitor.repository import Repository, storage_fault
 from monitor.seen import DiskSet
 from monitor.urls import canonicalize
+
+T = TypeVar("T")
 
 SOURCES = ("feeds", "sitemaps", "listings")
 ARTICLE_PRIORITY = 10  # fetch articles before more discovery pages: bounded queues
@@ -139,13 +141,21 @@ class OutletSpider(scrapy.Spider):
         zone = self.outlet.zone(self.outlet.edition(lang)) if lang else UTC
         return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(zone).date()
 
+    def read_discovery(self, response: Response, parser: Callable[[bytes, str], T],
+                       kind: str) -> T | None:
+        """A feed, sitemap or listing read by ``parser``; None (counted as ``<kind>_malformed``
+        for the response's language, and logged) when it cannot be read."""
+        try:
+            return parser(response.body, response.url)
+        except DiscoveryError as exc:
+            count(self.crawler.stats, response.meta["lang"], f"{kind}_malformed")
+            self.logger.warning("%s %s unreadable: %s", kind, response.url, exc)
+            return None
+
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         lang = response.meta["lang"]
-        try:
-            links = parse_feed(response.body, response.url)
-        except DiscoveryError as exc:
-            count(self.crawler.stats, lang, "feed_malformed")
-            self.logger.warning("feed %s unreadable: %s", response.url, exc)
+        links = self.read_discovery(response, parse_feed, "feed")
+        if links is None:
             return
         count(self.crawler.stats, lang, "feed_links", len(links))
         yield from self.article_requests(
@@ -154,11 +164,8 @@ class OutletSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         lang = response.meta["lang"]
-        try:
-            sitemap = parse_sitemap(response.body, response.url)
-        except DiscoveryError as exc:
-            count(self.crawler.stats, lang, "sitemap_malformed")
-            self.logger.warning("sitemap %s unreadable: %s", response.url, exc)
+        sitemap = self.read_discovery(response, parse_sitemap, "sitemap")
+        if sitemap is None:
             return
         if sitemap.kind == "index":
             yield from self.child_sitemaps(sitemap.entries, lang)
@@ -185,11 +192,8 @@ class OutletSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         lang, page = response.meta["lang"], response.meta["page"]
-        try:
-            links = listing_links(response.body, response.url)
-        except DiscoveryError as exc:
-            count(self.crawler.stats, lang, "listing_malformed")
-            self.logger.warning("listing %s unreadable: %s", response.url, exc)
+        links = self.read_discovery(response, listing_links, "listing")
+        if links is None:
             return
         new = list(self.article_requests((Link(u) for u in links), lang))
         yield from new

@@ -788,3 +788,152 @@ def test_loader_rules_for_roles_and_any_word(tmp_path) -> None:
                 _load(tmp_path)
     finally:
         _load.cache_clear()
+
+
+# --- holdout2 error classes (2026-11-29): probes written for them, not taken from any eval set
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang", "label"),
+    [
+        # a requirement is no demand; residents' demands still are
+        ("Казахстан и Китай согласовали требования к экспорту льна",
+         "Министерство сельского хозяйства и таможня КНР утвердили требования к качеству "
+         "льняного семени, которое поставляется в Китай. Закон требует сертификата для "
+         "каждой партии.", "ru", "china_other"),
+        ("Жители потребовали закрыть китайский завод",
+         "Около ста жителей Кентау собрались у акимата. Требования жителей — закрыть завод "
+         "китайской компании, который, по их словам, отравляет воздух.", "ru", "china_protest"),
+        ("Қытайға астық экспорттау талаптары бекітілді",
+         "Қазақстан мен ҚХР бидай экспортына қойылатын фитосанитариялық талаптарды бекітті. "
+         "Экспорттаушылар Қытай тізіліміне тіркелуі тиіс.", "kk", "china_other"),
+        # a team's protest to the judges, a deal struck, bookings that rallied
+        ("Федерация подала протест после этапа в Китае",
+         "На этапе Гран-при в Китае сборная по фигурному катанию подала протест на оценку "
+         "судей. Рефери протест отклонил, результаты соревнований не изменились.",
+         "ru", "other"),
+        ("Kazakhstan and China strike deal on rail tariffs",
+         "Kazakhstan and China have struck a new deal on rail tariffs for grain, the transport "
+         "ministry said. Exports to China have rallied sharply since the spring.",
+         "en", "china_other"),
+        ("Villagers rally against Chinese-owned smelter",
+         "Around 200 villagers rallied outside the akimat on Monday against a smelter owned by "
+         "a Chinese company, demanding that it be closed.", "en", "china_protest"),
+        # a parliamentary debate against a picket at parliament
+        ("Сенат жер қойнауы туралы заң жобасын қайтарды",
+         "Сенаттың пленарлық отырысында жер қойнауы туралы заң жобасы қаралды. Екі сенатор "
+         "құжаттың кейбір баптарына наразылық білдірді. Дауыс беруден кейін заң жобасы екінші "
+         "оқылымға қайтарылды.", "kk", "other"),
+        ("Ауыл тұрғындары қытайлық зауытқа қарсы наразылық білдірді",
+         "Жүзге жуық тұрғын әкімдік алдына жиналып, қытайлық компанияның цемент зауытына "
+         "қарсы наразылық білдірді. Депутат олардың өтінішін Мәжіліске жеткізетінін айтты.",
+         "kk", "china_protest"),
+    ],
+)
+def test_holdout2_false_friends_and_their_real_protests(title, text, lang, label) -> None:
+    assert _label(title, text, lang) == label
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang", "label"),
+    [
+        # China as an export market of a Kazakh-owned employer: a market, not an owner
+        ("Рабочие цементного завода бастуют третий день",
+         "Около 90 рабочих цементного завода в Шымкенте третий день не выходят на смены и "
+         "требуют повысить зарплату. Компания экспортирует часть продукции в Китай и "
+         "Узбекистан.", "ru", "protest_other"),
+        ("Кеніш жұмысшылары жұмысқа шығудан бас тартты",
+         "Отандық «Қарамола» ЖШС кенішінің 80 жұмысшысы жұмысқа шығудан бас тартты. "
+         "Компания кенін Қытай мен Ресейге экспорттайды.", "kk", "protest_other"),
+        ("Workers at a Chinese-owned cement plant refuse to start their shift",
+         "About 70 workers at a cement plant owned by a company from Zhengzhou refused to start "
+         "their shift on Monday, demanding the wages owed for March.", "en", "china_protest"),
+        # streets and traffic blocked, shifts not worked
+        ("В Таразе жители перекрыли улицу",
+         "Около 50 жителей перекрыли улицу Толе би, требуя вернуть отопление в домах.",
+         "ru", "protest_other"),
+        ("Тұрғындар көшені жауып тастады",
+         "Жетісай қаласының 40-қа жуық тұрғыны ауыз су жоқ деп көшені жауып тастады.",
+         "kk", "protest_other"),
+        ("Residents blocked a street in Kostanay over heating",
+         "About 60 residents blocked a street in Kostanay for two hours, demanding that "
+         "heating be restored.", "en", "protest_other"),
+        ("Улицу Абая перекрыли на ремонт",
+         "Акимат сообщил, что движение по улице Абая будет закрыто до 1 июня: подрядчик меняет "
+         "трубы. Объезд организован по соседним улицам.", "ru", "other"),
+        # placards and a meeting that turned into a protest
+        ("Встреча с акимом переросла в протест",
+         "Встреча жителей села с акимом района переросла в протест против китайского "
+         "завода: люди подняли плакаты «Нет заводу».", "ru", "china_protest"),
+        ("В музее открылась выставка советских плакатов",
+         "В Алматы открылась выставка советских плакатов 1930-х годов из частной коллекции.",
+         "ru", "other"),
+    ],
+)
+def test_holdout2_markets_blockades_and_placards(title, text, lang, label) -> None:
+    assert _label(title, text, lang) == label
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang", "china"),
+    [
+        # a company tied to China makes its sentences China sentences; a city of China counts
+        ("Ертіс арқылы жаңа көпір ашылды",
+         "Павлодар облысында жаңа көпір пайдалануға берілді.\n\n"
+         "Көпірдің бас мердігері – Шэньчжэньнен келген компания. Құрылысқа 500 адам қатысты.\n\n"
+         "Жоба Қытай банкінің несиесі есебінен қаржыландырылды.\n\n"
+         "Мердігер компания үш жыл бойы көпірге қызмет көрсетеді.", "kk", True),
+        ("Новый мост открыли в Семее",
+         "В Семее открыли новый мост.\n\nЕго построил казахстанский подрядчик, краны "
+         "китайского производства арендовали в Алматы.\n\nДвижение откроют в субботу.",
+         "ru", False),
+        ("Контейнерный поезд из Чжэнчжоу прибыл в Алматы",
+         "Первый контейнерный поезд из Чжэнчжоу доставил в Алматы 50 контейнеров с "
+         "электроникой. Рейс занял 9 суток.", "ru", True),
+        # Chinese banks and the yuan are China news; a tenge market wrap is not
+        ("Юань и китайские банки в расчетах казахстанского бизнеса",
+         "Доля расчетов в юанях растет. Китайские банки открывают счета казахстанским "
+         "импортерам, юань становится второй валютой торговли с Китаем.", "ru", True),
+        ("Тенге укрепился к доллару",
+         "На торгах KASE тенге укрепился к доллару и евро, курс рубля и юаня почти не "
+         "изменился. Нефть Brent подорожала на 1%.", "ru", False),
+    ],
+)
+def test_holdout2_china_through_its_companies_cities_and_banks(title, text, lang, china) -> None:
+    assert classify(title, text, lang).china is china
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "lang", "label", "topic"),
+    [
+        # relatives of the detained who ask for help speak as residents do
+        ("Туыстары Шыңжаңда хабарсыз кеткен отбасылар Президенттен көмек сұрады",
+         "Шыңжаңда хабарсыз кеткен адамдардың 15 туысы Астанада журналистермен кездесіп, "
+         "Президент әкімшілігінен көмек сұрады. Туыстар Сыртқы істер министрлігіне ортақ хат "
+         "жолдағанын айтты.", "kk", "china_protest", "xinjiang"),
+        ("Родственники задержанных в Синьцзяне просят помощи",
+         "Родственники жителей Синьцзяна, задержанных в 2018 году, провели в Алматы "
+         "пресс-конференцию и попросили помощи у МИД.", "ru", "china_protest", "xinjiang"),
+        ("Акимат провел пресс-конференцию о новом автобусе из Китая",
+         "На пресс-конференции акимат рассказал о новых автобусах китайского производства, "
+         "которые выйдут на маршруты в мае.", "ru", "china_other", None),
+        # a picket about a son sentenced in Xinjiang is a Xinjiang story; one about the
+        # consulate's hiring is contestation of China in general
+        ("Äke QHR konsuldyğy aldynda pıketke tūrdy",
+         "Almatyda 70 jastağy äke QHR konsuldyğynyñ aldynda pıketke tūryp, Şyñjañda "
+         "tūtqyndalğan ūlynyñ tağdyryn aıtudy talap etti.", "kk", "china_protest", "xinjiang"),
+    ],
+)
+def test_holdout2_relatives_and_fallback_topics(title, text, lang, label, topic) -> None:
+    d = classify(title, text, lang)
+    assert _label(title, text, lang) == label
+    if topic:
+        assert topic in d.topics
+    assert "pollution" not in d.topics  # Latin «ūlynyñ» (her son's) is not «улы» (toxic)
+
+
+def test_toxic_in_cyrillic_kazakh_still_pollution() -> None:
+    d = classify("Тұрғындар улы зауытқа қарсы шықты",
+                 "Жүзге жуық тұрғын қытайлық компанияның улы зауытына қарсы әкімдік алдына "
+                 "жиналды.", "kk")
+    assert d.relevant and "pollution" in d.topics
