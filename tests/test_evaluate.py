@@ -1,5 +1,5 @@
 """Evaluation: report arithmetic on a tiny set, and the quality floors on the labelled sets
-(dev set, long-form set, language-ID set)."""
+(dev set, long-form set, the unseen holdout3, language-ID set)."""
 
 import json
 from pathlib import Path
@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "eval" / "devset.jsonl"
 LONGFORM = ROOT / "eval" / "longform.jsonl"
 LANGID = ROOT / "eval" / "langid.jsonl"
+HOLDOUT3 = ROOT / "eval" / "holdout3.jsonl"
 
 # Pinned a little below the scores measured when the vocabulary last changed
 # (docs/classifier.md has the full report). Raise them when the scores improve; a drop means
@@ -52,6 +53,20 @@ LONGFORM_FLOOR = {
     "recall.other": 0.9,
     "topics.exact_set_accuracy": 0.74,
     "topics.micro_f1": 0.85,
+    "langid.titles": 0.99,
+    "langid.texts_200plus": 0.99,
+}
+# The unseen set (eval/README.md: written by someone who never read the classifier; nobody
+# tunes on it). Pinned below its first measurement so a change made for the dev set that
+# costs generalisation shows here; its errors are not to be studied and fixed one by one.
+HOLDOUT3_FLOOR = {
+    "relevant_f1.all": 0.90,
+    "relevant_f1.ru": 0.88,
+    "relevant_f1.kk": 0.90,
+    "relevant_f1.en": 0.88,
+    "precision.china_other": 0.84,
+    "precision.protest_other": 0.88,
+    "topics.micro_f1": 0.76,
     "langid.titles": 0.99,
     "langid.texts_200plus": 0.99,
 }
@@ -170,6 +185,12 @@ def test_longform_quality_floor() -> None:
     """Article-length texts (headline, lead, background, captions, "read also" lines)."""
     drops = _drops(evaluate_file(LONGFORM).metrics(), LONGFORM_FLOOR)
     assert not drops, "longform metrics below their pinned floor:\n" + "\n".join(drops)
+
+
+@pytest.mark.skipif(not HOLDOUT3.exists(), reason="eval/holdout3.jsonl not present")
+def test_unseen_holdout_quality_floor() -> None:
+    drops = _drops(evaluate_file(HOLDOUT3).metrics(), HOLDOUT3_FLOOR)
+    assert not drops, "holdout3 metrics below their pinned floor:\n" + "\n".join(drops)
 
 
 @pytest.mark.skipif(not LANGID.exists(), reason="eval/langid.jsonl not present")
