@@ -396,16 +396,27 @@ _KK_I_VOWEL = re.compile("[aeouäöüūáóúý]ı|ı[aeouäöüūáóúý]")
 _KK_Y_VOWEL = re.compile("[bcdfghjklmnpqrstvz]y(?:[bcdfghjklmnpqrstvz]|\\b)")
 
 
+@lru_cache(maxsize=65536)
+def _kk_word_facts(word: str) -> tuple[bool, bool, bool]:
+    """A lower-case Latin word's Kazakh evidence: a Kazakh word once folded, a Kazakh ending,
+    Kazakh-only letters or spellings (q, zh, a 2017 apostrophe, ı beside a vowel). Words
+    repeat across a text and across articles, so each is worked out once."""
+    folded = kazakh_latin_fold(word)
+    return (
+        folded in _KK_LATIN_WORDS,
+        len(folded) >= 5 and folded.endswith(_KK_SUFFIXES) and not folded.endswith("stan"),
+        any(ch in _KK_LATIN_CHARS or ch == "q" for ch in word) or "zh" in word
+        or bool(_KK_APOSTROPHE.search(word) or _KK_I_VOWEL.search(word)),
+    )
+
+
 def _kk_latin_score(
     words: list[str], low: str, n_lat: int, uzbek: bool
 ) -> tuple[float, float, str]:
     """Kazakh-Latin evidence: a score, the share of words that carry it, and a note."""
-    folded = [kazakh_latin_fold(w) for w in words]
-    kk_word = [w in _KK_LATIN_WORDS for w in folded]
-    suffixed = [len(w) >= 5 and w.endswith(_KK_SUFFIXES) and not w.endswith("stan")
-                for w in folded]
-    marked = [any(ch in _KK_LATIN_CHARS or ch == "q" for ch in w) or "zh" in w
-              or bool(_KK_APOSTROPHE.search(w) or _KK_I_VOWEL.search(w)) for w in words]
+    facts = [_kk_word_facts(w) for w in words]
+    kk_word = [f[0] for f in facts]
+    suffixed = [f[1] for f in facts]
     suffix_share = sum(suffixed) / len(words) if words else 0.0
     kk_chars = _letters(low, _KK_LATIN_CHARS)
     q_share = low.count("q") / n_lat
@@ -418,7 +429,7 @@ def _kk_latin_score(
     score += 0.5 * min(len(_KK_APOSTROPHE.findall(low)), 6)  # 2017: a' i' n' s' ...
     score += 0.5 * min(len(_KK_I_VOWEL.findall(low)), 6)
     score += 0.25 * min(len(_KK_Y_VOWEL.findall(low)), 8)
-    carriers = sum(1 for k, x, m in zip(kk_word, suffixed, marked, strict=True) if k or x or m)
+    carriers = sum(1 for f in facts if f[0] or f[1] or f[2])
     share = carriers / len(words) if words else 0.0
     evidence = (f"kk-Latin words {sum(kk_word)}, kk letters {kk_chars}, q {q_share:.1%}, "
                 f"Kazakh endings {suffix_share:.0%}, Kazakh-looking words {share:.0%}")
