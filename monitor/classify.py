@@ -1133,8 +1133,8 @@ def _topics(scores: _Scores, china: bool, relevant: bool) -> tuple[str, ...]:
     """Topics strong enough (TOPIC_MIN, and TOPIC_SHARE of the strongest), strongest first; a
     relevant article always gets one: its strongest topic if that reaches TOPIC_FALLBACK or the
     article contests a company tied to China; else xinjiang when Xinjiang itself is named (a
-    picket about a son sentenced there; not a company founded there), else sinophobia for contestation of China in general
-    (one consulate mention is no topic)."""
+    picket about a son sentenced there; not a company founded there), else sinophobia for
+    contestation of China in general (one consulate mention is no topic)."""
     if not (china or relevant):
         return ()
     ranked = sorted(scores.topics.items(), key=lambda kv: -kv[1])

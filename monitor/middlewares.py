@@ -282,7 +282,8 @@ class WarcArchiveMiddleware:
         if self.archive is None:
             spider = self.crawler.spider
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            name = f"{stamp}-{getattr(spider, 'outlet_key', 'crawl')}-{getattr(spider, 'run_key', 'run')[:8]}.warc.gz"
+            outlet, run = getattr(spider, "outlet_key", "crawl"), getattr(spider, "run_key", "run")
+            name = f"{stamp}-{outlet}-{run[:8]}.warc.gz"
             self.archive = WarcArchive(self.directory / name)
         return self.archive
 

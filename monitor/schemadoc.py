@@ -72,7 +72,8 @@ COLUMNS: dict[str, str] = {
     "articles.sim_band2": "Simhash band 2.",
     "articles.sim_band3": "Simhash band 3.",
     "articles.story_id": "Id of the story's first stored article; syndicated copies share it.",
-    "articles.duplicate_kind": "exact or near for a syndicated copy; null for the story's earliest published article (its original) and for unsyndicated articles.",
+    "articles.duplicate_kind": ("exact or near for a syndicated copy; null for the story's earliest "
+                                "published article (its original) and for unsyndicated articles."),
     "articles.warc_file": "WARC file holding the raw response.",
     "articles.warc_offset": "Byte offset of the record in that file.",
     "articles.warc_record_id": "WARC-Record-ID of the response.",

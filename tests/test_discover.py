@@ -12,7 +12,8 @@ RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>"""
 
 ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
-<entry><title>A</title><link rel="alternate" href="/a/1.html"/><published>2021-02-01T10:00:00+06:00</published></entry>
+<entry><title>A</title>
+<link rel="alternate" href="/a/1.html"/><published>2021-02-01T10:00:00+06:00</published></entry>
 </feed>"""
 
 RDF = b"""<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"

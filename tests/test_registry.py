@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_article_pattern_and_ownership(tmp_path: Path) -> None:
     ],
 )
 def test_bad_entries_name_the_problem(tmp_path: Path, change: tuple[str, str], message: str) -> None:
-    with pytest.raises(RegistryError, match=message.replace("{", r"\{").replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(RegistryError, match=re.escape(message)):
         Registry.load(write(tmp_path, GOOD.replace(*change, 1)))
 
 
