@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from typing import Self
 
 from tests.sitesrv import RequestInfo, Served, SiteServer
 
@@ -146,24 +147,15 @@ DISCOVERY_FAULTS: list[Fault] = [
 ]
 
 
-class FaultSite:
-    """The loopback server with every fault installed; ``fixed`` makes it behave (the web
-    recovered), so a second crawl shows what is retried and what is never asked again."""
+class _Site:
+    """A loopback SiteServer run as a context manager; client timeouts break pipes, which
+    are not errors here."""
 
     def __init__(self) -> None:
         self.server = SiteServer()
-        self.server._server.handle_error = lambda *_: None  # client timeouts break pipes
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.fixed = False
-        self._seen: dict[str, int] = defaultdict(int)
-        self._lock = threading.Lock()
-        self._special: dict[str, Callable[[int], Served]] = {}
-        self._build()
-        self.server.handlers.append(self._handle)
+        self.server._server.handle_error = lambda *_: None
 
-    # ------------------------------------------------------------ lifecycle
-
-    def __enter__(self) -> FaultSite:
+    def __enter__(self) -> Self:
         self.server.__enter__()
         return self
 
@@ -173,6 +165,23 @@ class FaultSite:
     @property
     def origin(self) -> str:
         return self.server.origin
+
+
+class FaultSite(_Site):
+    """The loopback server with every fault installed; ``fixed`` makes it behave (the web
+    recovered), so a second crawl shows what is retried and what is never asked again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.fixed = False
+        self._seen: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        self._special: dict[str, Callable[[int], Served]] = {}
+        self._build()
+        self.server.handlers.append(self._handle)
+
+    # ------------------------------------------------------------ lifecycle
 
     def requested(self, full_url: str) -> int:
         return self.server.requested(full_url)
@@ -355,7 +364,7 @@ def entity_feed(link: str, leak: str) -> bytes:
     ).encode()
 
 
-class SteadySite:
+class SteadySite(_Site):
     """A well-behaved Tengrinews (ru feed of ``n`` articles), each answering after ``delay``
     seconds, so a crawl lasts long enough to be killed, raced or cut off mid-way."""
 
@@ -364,8 +373,7 @@ class SteadySite:
         self.urls = [url(f"steady-{start + i}") for i in range(n)]
         self.delay = delay
         self.gate = gate  # while clear, article responses are held back
-        self.server = SiteServer()
-        self.server._server.handle_error = lambda *_: None
+        super().__init__()
         items = "".join(f"<item><link>{u}</link></item>" for u in self.urls)
         self.server.add(f"{RU}/news.rss", 200, [("Content-Type", "application/xml")],
                         f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
@@ -382,17 +390,6 @@ class SteadySite:
                 self.gate.wait(120)
             time.sleep(self.delay)
         return None
-
-    def __enter__(self) -> SteadySite:
-        self.server.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.__exit__(*exc)
-
-    @property
-    def origin(self) -> str:
-        return self.server.origin
 
     def article_requests(self) -> list[str]:
         """Article URLs requested so far, in order (with repeats)."""
