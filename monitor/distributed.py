@@ -83,11 +83,14 @@ class OutletScheduler(Scheduler):
         return request
 
     def _touch(self, force: bool = False) -> None:
-        """This round is alive: push the shared filter's expiry ROUND_IDLE ahead."""
+        """This round is alive: push the shared filter's expiry ROUND_IDLE ahead. Until the
+        filter's key exists (no request seen yet) expiring it does nothing, so the next
+        push or pop tries again instead of waiting _TOUCH_EVERY: a short round must not
+        leave a filter that never expires."""
         now = time.monotonic()
-        if force or now - self._touched >= _TOUCH_EVERY:
+        if (force or now - self._touched >= _TOUCH_EVERY) and \
+                self.server.expire(self.df.key, int(self.round_idle)):
             self._touched = now
-            self.server.expire(self.df.key, int(self.round_idle))
 
 
 class RoundKeeper:
