@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 MAX_XML_BYTES = 50 * 1024 * 1024  # a sitemap may be 50 MB uncompressed, by the protocol
 # A DOCTYPE with an internal subset ([...]) in the prolog: where entities are declared.
 _DTD_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[.*?\]\s*>", re.S | re.I)
+# A character reference to a UTF-16 surrogate (&#xD800; .. &#xDFFF;, 55296 .. 57343): lxml's
+# recovering parser keeps it as bytes that are no UTF-8, and reading such a tag or text then
+# raises UnicodeDecodeError. It is made U+FFFD before parsing.
+_SURROGATE_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));")
 
 
 class DiscoveryError(ValueError):
@@ -59,7 +65,10 @@ def maybe_gunzip(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
         return body
     out = io.BytesIO()
     decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    chunk = decomp.decompress(body, limit + 1)
+    try:
+        chunk = decomp.decompress(body, limit + 1)
+    except zlib.error as exc:  # the gzip magic, then no gzip stream
+        raise DiscoveryError(f"corrupt gzip body: {exc}") from None
     out.write(chunk)
     if out.tell() > limit or decomp.unconsumed_tail:
         raise DiscoveryError(f"gzip body inflates past {limit} bytes; refused")
@@ -72,6 +81,8 @@ def _root(body: bytes) -> etree._Element:
         raise DiscoveryError(f"XML body of {len(body)} bytes is over the {MAX_XML_BYTES} limit")
     if not body.strip():
         raise DiscoveryError("empty document")
+    if b"&#" in body:
+        body = _SURROGATE_REF.sub(b"&#xFFFD;", body)
     head = body[:65536]
     if b"<!DOCTYPE" in head or b"<!doctype" in head:
         body = _DTD_SUBSET.sub(b"", head, count=1) + body[65536:]

@@ -103,3 +103,26 @@ def test_a_link_urllib_refuses_is_passed_over_and_the_rest_read() -> None:
     listing = b'<html><body><a href="//[bad/x">x</a><a href="/kazakhstan_news/d-4/">d</a></body></html>'
     assert listing_links(listing, "https://tengrinews.kz/news/") == [
         "https://tengrinews.kz/kazakhstan_news/d-4/"]
+
+
+def test_gzip_magic_without_a_gzip_stream_is_a_discovery_error() -> None:
+    body = b"\x1f\x8b<rss version=\"2.0\"><channel></channel></rss>"
+    for parse in (parse_feed, parse_sitemap):
+        with pytest.raises(DiscoveryError, match="corrupt gzip"):
+            parse(body, "https://tengrinews.kz/news.rss")
+
+
+def test_a_surrogate_character_reference_does_not_stop_the_links() -> None:
+    for ref in (b"&#xD800;", b"&#55296;", b"&#xdfff;"):
+        body = (b'<urlset xmlns="' + ref + b'http://www.sitemaps.org/schemas/sitemap/0.9">'
+                b"<url><loc>https://tengrinews.kz/kazakhstan_news/a-1/</loc></url></urlset>")
+        try:
+            sitemap = parse_sitemap(body, "https://tengrinews.kz/sitemap.xml")
+        except DiscoveryError:
+            continue  # refused by name is fine; any other exception is not
+        assert [e.url for e in sitemap.entries] in ([], ["https://tengrinews.kz/kazakhstan_news/a-1/"])
+    feed = b'<rss version="2.0"><channel><item><title>A &#xD83D; B</title>' \
+           b"<link>https://tengrinews.kz/kazakhstan_news/b-2/</link></item></channel></rss>"
+    links = parse_feed(feed, "https://tengrinews.kz/news.rss")
+    assert [lk.url for lk in links] == ["https://tengrinews.kz/kazakhstan_news/b-2/"]
+    assert links[0].title == "A \ufffd B"

@@ -24,8 +24,12 @@ from tests.faultsrv import BILLION_LAUGHS_SITEMAP, article_html, entity_feed, ur
 REGISTRY = Registry.load()
 TENGRI = REGISTRY.get("tengrinews")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-# PROPERTY_EXAMPLES=2000 for a deeper search than the suite's bounded run.
+# The suite's run is derandomized: the same examples every time, so CI cannot turn red on a
+# fresh random draw. PROPERTY_EXAMPLES=2000 searches deeper with random examples; what such a
+# search finds is fixed and pinned as a plain test (as tests/test_discover.py does).
+_DEEP = "PROPERTY_EXAMPLES" in os.environ
 FAST = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "120")), deadline=None,
+                derandomize=not _DEEP,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Pieces that break parsers: markup fragments, entities, encodings' marks, JSON-LD bits.
